@@ -1,0 +1,67 @@
+"""The one protocol every model backend speaks: messages and tools in, a `Completion` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from copilot.catalog import CallError, ToolCall
+from copilot.parsing import ParsedOutput, RawCall, parse_output
+
+
+@dataclass
+class Completion:
+    """One model answer. `calls` holds only validated calls; anything wrong is in `error`.
+
+    An invalid call is never in `calls`, so it can never be executed. `raw_calls` keeps what the
+    model wrote (for name-match scoring and for reports).
+    """
+
+    calls: list[ToolCall] = field(default_factory=list)
+    raw: str = ""
+    raw_calls: list[RawCall] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+    error: str | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.calls)
+
+    @classmethod
+    def from_output(cls, output: Any, raw: str | None = None, **fields: Any) -> Completion:
+        """Parse and validate a model's output. Every call must be valid, or none is kept."""
+        parsed: ParsedOutput = parse_output(output)
+        text = raw if raw is not None else (output if isinstance(output, str) else str(output))
+        if parsed.error:
+            return cls(raw=text, error=parsed.error, **fields)
+        checked = parsed.validated()
+        errors = [c for c in checked if isinstance(c, CallError)]
+        if errors:
+            return cls(raw=text, raw_calls=parsed.calls, error=errors[0].reason, **fields)
+        calls = [c for c in checked if isinstance(c, ToolCall)]
+        return cls(calls=calls, raw=text, raw_calls=parsed.calls, **fields)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A model that turns chat messages into tool calls.
+
+    `identity` names the model exactly (weights, adapter hash, prompt style) so caches can key on
+    it. `complete` never raises for a bad model output or an unreachable server: it returns a
+    `Completion` with `error` set.
+    """
+
+    name: str
+
+    @property
+    def identity(self) -> str: ...
+
+    def complete(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+    ) -> Completion: ...

@@ -1,0 +1,71 @@
+"""Prompt and answer formats for the local model, shared by the backend and the trainer.
+
+The trainer and the `local-ft` backend must render exactly the same text, so both import it from
+here. The fine-tuned format is compact: Gemma's turn markers, no system prompt and no tool list
+(the catalogue lives in the adapter's weights, as the cookbook suggests for fine-tuned models),
+and calls written as `name(key=value)` rather than JSON, which costs far fewer tokens to decode.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from copilot.catalog import ToolCall, validate_call
+
+START, END = "<start_of_turn>", "<end_of_turn>"
+
+
+def render_calls(calls: list[ToolCall]) -> str:
+    """Calls in the compact syntax, one per line: `takeoff_drone(altitude=50)`."""
+    return "\n".join(str(call) for call in calls)
+
+
+def calls_from_message(message: dict[str, Any]) -> list[ToolCall]:
+    """The validated calls of an assistant message in OpenAI form (invalid ones are dropped)."""
+    calls = []
+    for item in message.get("tool_calls") or []:
+        fn = item.get("function", {})
+        checked = validate_call(fn.get("name", ""), fn.get("arguments") or "{}")
+        if isinstance(checked, ToolCall):
+            calls.append(checked)
+    return calls
+
+
+def render_ft_prompt(messages: list[dict[str, Any]]) -> str:
+    """The text the fine-tuned model reads, ending where its answer starts.
+
+    System messages are dropped; earlier user turns and assistant calls are kept so multi-turn
+    context ("now go higher") still reaches the model.
+    """
+    parts = []
+    for message in messages:
+        role = message.get("role")
+        if role == "user":
+            parts.append(f"{START}user\n{message.get('content') or ''}{END}\n")
+        elif role == "assistant":
+            text = render_calls(calls_from_message(message)) or (message.get("content") or "")
+            parts.append(f"{START}model\n{text}{END}\n")
+    parts.append(f"{START}model\n")
+    return "".join(parts)
+
+
+def render_ft_target(calls: list[ToolCall]) -> str:
+    """The answer the fine-tuned model is trained to write after `render_ft_prompt`."""
+    return render_calls(calls) + END
+
+
+def example_to_text(example: dict[str, Any]) -> tuple[str, str]:
+    """(prompt, target) for one training line in the OpenAI chat fine-tuning format.
+
+    The last assistant message is the target; everything before it is the prompt.
+    """
+    messages = example["messages"]
+    last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
+    prompt = render_ft_prompt(messages[:last])
+    return prompt, render_ft_target(calls_from_message(messages[last]))
+
+
+def openai_arguments(call: ToolCall) -> str:
+    """Arguments as the JSON string the OpenAI format carries."""
+    return json.dumps(call.arguments)
