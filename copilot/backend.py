@@ -9,6 +9,10 @@ from copilot.catalog import CallError, ToolCall
 from copilot.parsing import ParsedOutput, RawCall, parse_output
 
 
+class ModelUnavailable(RuntimeError):
+    """A model cannot be used here: a missing extra, file, adapter or API key. One readable line."""
+
+
 @dataclass
 class Completion:
     """One model answer. `calls` holds only validated calls; anything wrong is in `error`.

@@ -69,3 +69,70 @@ def example_to_text(example: dict[str, Any]) -> tuple[str, str]:
 def openai_arguments(call: ToolCall) -> str:
     """Arguments as the JSON string the OpenAI format carries."""
     return json.dumps(call.arguments)
+
+
+# --------------------------------------------------------------------------- base model prompt
+
+# Few-shot examples for the bare base model. They are written for this prompt only and differ from
+# every evaluation suite prompt (suites are test data).
+BASE_EXAMPLES: list[tuple[str, str]] = [
+    ("Climb to 30 metres and hover", "takeoff_drone(altitude=30)"),
+    ("fly left 25 m", 'control_drone_movement(direction="left", distance=25)'),
+    ("Record a clip of 45 seconds", 'control_camera(mode="video", duration=45)'),
+    ("Make the LEDs pulse blue", 'configure_led_display(pattern="pulse", color="blue")'),
+    ("Switch off follow me", 'set_follow_me_mode(status="off")'),
+    ("Come back to where you started", "return_to_home()"),
+    ("Order me a pizza", "reject_request()"),
+    ("Point the camera straight down", "control_gimbal(tilt=-90, pan=0)"),
+]
+
+
+def _signature(name: str) -> str:
+    """`name(key: type, ...)  # description` for the base prompt, from the catalogue schema."""
+    from copilot.catalog import FUNCTIONS, parameters_schema
+
+    params = []
+    for key, spec in parameters_schema(name).get("properties", {}).items():
+        if "enum" in spec:
+            kind = "|".join(json.dumps(v) for v in spec["enum"])
+        elif "minimum" in spec:
+            kind = f"{spec['type']} {spec['minimum']}..{spec['maximum']}"
+        elif "properties" in spec:
+            kind = "{" + ", ".join(f'"{k}": float' for k in spec["properties"]) + "}"
+        else:
+            kind = spec.get("type", "object")
+        params.append(f"{key}: {kind}")
+    doc = (FUNCTIONS[name].__doc__ or "").strip()
+    return f"{name}({', '.join(params)})  # {doc}"
+
+
+def base_prompt_prefix(system: str | None = None) -> str:
+    """The fixed head of the base prompt: instructions, the catalogue, the examples.
+
+    It never changes between requests, so the backend computes its KV cache once.
+    """
+    from copilot.catalog import FUNCTION_NAMES
+    from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+
+    lines = [system or DEFAULT_SYSTEM_PROMPT, "", "Functions:"]
+    lines += [_signature(name) for name in FUNCTION_NAMES]
+    lines.append("")
+    for command, call in BASE_EXAMPLES:
+        lines += [f"Command: {command}", f"Call: {call}", ""]
+    return "\n".join(lines)
+
+
+def render_base_prompt(messages: list[dict[str, Any]]) -> str:
+    """The few-shot text prompt for the base model; earlier turns become earlier examples."""
+    system = next((m.get("content") for m in messages if m.get("role") == "system"), None)
+    parts = [base_prompt_prefix(system)]
+    for message in messages:
+        role = message.get("role")
+        if role == "user":
+            parts.append(f"Command: {message.get('content') or ''}\nCall:")
+        elif role == "assistant":
+            text = render_calls(calls_from_message(message)) or (message.get("content") or "")
+            parts.append(f" {text}\n\n")
+    if not parts[-1].endswith("Call:"):
+        parts.append("Command: \nCall:")
+    return "\n".join(parts[:1]) + "\n" + "".join(parts[1:])
