@@ -1,0 +1,182 @@
+"""One command that measures what this project exists for.
+
+    python -m bench              # the full run (under 30 minutes on 2 CPU cores)
+    python -m bench --quick      # a few minutes
+    python -m bench --readme     # rewrite the README's performance section from results.json
+
+Each section lives in its own module (`bench/bench_*.py`) with `run(quick) -> dict` returning
+`{"rows": [...]}`; a row is `{"figure", "value", "unit", "anchor", "target", "ok"}`. This file
+runs the sections, records the machine, prints one table and writes `bench/results.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import re
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results.json"
+README = ROOT / "README.md"
+SECTIONS = ["accuracy", "backends", "finetune", "data", "evaluation", "simulator"]
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+console = Console()
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = None
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            gpu = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "cpu": cpu,
+        "gpu": gpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run_section(name: str, quick: bool, models: list[str]) -> dict[str, Any]:
+    module = importlib.import_module(f"bench.bench_{name}")
+    started = time.perf_counter()
+    kwargs: dict[str, Any] = {"quick": quick}
+    if name in ("accuracy", "backends"):
+        kwargs["models"] = models
+    result = module.run(**kwargs)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def table(results: dict[str, Any]) -> Table:
+    out = Table(title=f"drone copilot benchmark — {results['machine']['date']}")
+    for column in ("section", "figure", "value", "anchor (cookbook / published)", "target", ""):
+        out.add_column(column)
+    for section, result in results["sections"].items():
+        if "error" in result:
+            out.add_row(section, "[red]failed[/red]", result["error"], "", "", "✗")
+            continue
+        for row in result.get("rows", []):
+            ok = row.get("ok")
+            mark = "" if ok is None else ("[green]✓[/green]" if ok else "[red]✗[/red]")
+            value = f"{row['value']} {row.get('unit', '')}".strip()
+            out.add_row(
+                section, row["figure"], value, row.get("anchor", ""), row.get("target", ""), mark
+            )
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The README's performance section, generated from results.json."""
+    m = results["machine"]
+    lines = [
+        f"Last full run: {m['date']}, {m['cores']} cores, {m['cpu']}"
+        + (f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU")
+        + (" (quick run)" if results.get("quick") else "")
+        + ". Regenerate with `python -m bench && python -m bench --readme`.",
+        "",
+        "| figure | measured | cookbook / anchor | target | |",
+        "|---|---|---|---|---|",
+    ]
+    for section, result in results["sections"].items():
+        if "error" in result:
+            lines.append(f"| {section} | failed: {result['error']} | | | ✗ |")
+            continue
+        for row in result.get("rows", []):
+            ok = row.get("ok")
+            mark = "" if ok is None else ("✓" if ok else "✗")
+            value = f"{row['value']} {row.get('unit', '')}".strip()
+            lines.append(
+                f"| {row['figure']} | {value} | {row.get('anchor', '')} | {row.get('target', '')} | {mark} |"
+            )
+    return "\n".join(lines)
+
+
+def update_readme(results: dict[str, Any]) -> None:
+    text = README.read_text()
+    if BEGIN not in text:
+        raise SystemExit(f"README.md has no {BEGIN} ... {END} block to fill")
+    block = f"{BEGIN}\n{markdown(results)}\n{END}"
+    README.write_text(
+        re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    )
+    console.print(f"README.md performance section updated from {RESULTS.relative_to(ROOT)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure accuracy, latency, tokens, memory, training and simulator speed.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  python -m bench --quick                 # a few minutes\n"
+        "  python -m bench                         # the full run (< 30 min on 2 cores)\n"
+        "  python -m bench --only simulator data   # some sections\n"
+        "  python -m bench --model gpt-4o-mini     # add a model to the accuracy rows\n"
+        "  python -m bench --readme                # README table from bench/results.json\n",
+    )
+    parser.add_argument("--quick", action="store_true", help="a run of a few minutes")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument(
+        "--model", action="append", default=[], help="another model to measure (repeatable)"
+    )
+    parser.add_argument("--readme", action="store_true", help="only rewrite the README section")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write results")
+    args = parser.parse_args(argv)
+
+    if args.readme:
+        if not args.output.exists():
+            console.print(f"[red]no results yet at {args.output}: run python -m bench first[/red]")
+            return 1
+        update_readme(json.loads(args.output.read_text()))
+        return 0
+
+    models = ["local-base", "local-ft", *args.model]
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "sections": {}}
+    for name in args.only or SECTIONS:
+        console.rule(f"[bold]{name}")
+        try:
+            results["sections"][name] = run_section(name, args.quick, models)
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted: writing what was measured so far[/yellow]")
+            break
+        except Exception as exc:  # one failing section must not lose the others
+            traceback.print_exc()
+            results["sections"][name] = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(table(results))
+    console.print(f"wrote {args.output}")
+    return 1 if any("error" in r for r in results["sections"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
