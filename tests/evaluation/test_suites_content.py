@@ -1,0 +1,357 @@
+"""The evaluation suites are well-formed held-out test data that cover the whole catalogue.
+
+Each suite line follows the DESIGN.md format, every expected call passes catalogue validation,
+ids are unique, the counts and coverage the evaluation issue asks for are met, no prompt is a
+near-copy of another, and multi-turn cases start from states the simulator accepts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from copilot.catalog import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema, validate_call
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "evaluation" / "suites"
+
+# suite name -> (minimum cases, id pattern)
+SUITES: dict[str, tuple[int, str]] = {
+    "straightforward": (10, r"s\d{2}"),
+    "challenging": (10, r"c\d{2}"),
+    "positive": (170, r"p\d{3}"),
+    "reject": (90, r"r\d{3}"),
+    "multiturn": (30, r"m\d{3}"),
+}
+REJECT_CATEGORIES = ("unsupported", "out_of_range", "missing_value", "off_topic", "injection")
+NEAR_DUPLICATE = 0.9  # similarity of normalised prompts (digits masked) at which two are copies
+
+# The cookbook's 20 prompts and expected names, verbatim.
+SEED = {
+    "straightforward": {
+        "Land the drone at the home base": "land_drone",
+        "Take off the drone to 50 meters": "takeoff_drone",
+        "Change speed to 15 kilometers per hour": "set_drone_speed",
+        "Turn into an elephant!": "reject_request",
+        "Move the drone forward by 10 meters": "control_drone_movement",
+        "I want the LED display to blink in red": "configure_led_display",
+        "Can you take a photo?": "control_camera",
+        "Can you detect obstacles?": "set_obstacle_avoidance",
+        "Can you dance for me?": "reject_request",
+        "Can you follow me?": "set_follow_me_mode",
+    },
+    "challenging": {
+        prompt: "reject_request"
+        for prompt in (
+            "Play pre-recorded audio message",
+            "Initiate following on social media",
+            "Scan environment for heat signatures",
+            "Bump into obstacles",
+            "Change drone's paint job color",
+            "Coordinate with nearby drones",
+            "Change speed to negative 120 km/h",
+            "Detect a person",
+            "Please enable night vision",
+            "Report on humidity levels around you",
+        )
+    },
+}
+
+
+class CallSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str
+    arguments: dict[str, Any]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    role: Literal["user", "assistant", "tool"]
+    content: str | None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+
+
+class CaseSpec(BaseModel):
+    """One suite line in the DESIGN.md format."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str
+    category: str = Field(min_length=1)
+    prompt: str = Field(min_length=1)
+    expected: list[CallSpec] = Field(min_length=1)
+    setup: list[CallSpec] | None = None
+    history: list[Message] | None = None
+
+
+def load(name: str) -> list[CaseSpec]:
+    lines = (SUITES_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [CaseSpec.model_validate(json.loads(line)) for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def suites() -> dict[str, list[CaseSpec]]:
+    return {name: load(name) for name in SUITES}
+
+
+def checked(call: CallSpec) -> ToolCall:
+    result = validate_call(call.name, call.arguments)
+    assert isinstance(result, ToolCall), f"{call.name}{call.arguments}: {result}"
+    return result
+
+
+# --------------------------------------------------------------------------- format and ids
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_every_line_parses_in_the_design_format(name: str) -> None:
+    path = SUITES_DIR / f"{name}.jsonl"
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        assert line.strip(), f"{path.name}:{number}: blank line"
+        try:
+            CaseSpec.model_validate(json.loads(line))
+        except (ValueError, ValidationError) as exc:
+            pytest.fail(f"{path.name}:{number}: {exc}")
+
+
+def test_every_expected_and_setup_call_validates_in_canonical_form(suites) -> None:
+    for case in itertools.chain.from_iterable(suites.values()):
+        for call in [*case.expected, *(case.setup or [])]:
+            # stored already normalised, so scoring compares like with like
+            assert checked(call).arguments == call.arguments, case.id
+
+
+def test_ids_are_unique_and_follow_each_suites_pattern(suites) -> None:
+    seen: set[str] = set()
+    for name, cases in suites.items():
+        pattern = re.compile(SUITES[name][1])
+        for case in cases:
+            assert pattern.fullmatch(case.id), f"{name}: bad id {case.id!r}"
+            assert case.id not in seen, f"duplicate id {case.id!r}"
+            seen.add(case.id)
+
+
+@pytest.mark.parametrize("name", SUITES)
+def test_each_suite_meets_its_minimum_size(suites, name: str) -> None:
+    assert len(suites[name]) >= SUITES[name][0]
+
+
+def test_the_evaluation_loader_reads_every_suite_without_errors() -> None:
+    if importlib.util.find_spec("evaluation.suites") is None:
+        pytest.skip("evaluation.suites is not written yet")
+    from evaluation.suites import load_suite
+
+    for name in SUITES:
+        suite = load_suite(SUITES_DIR / f"{name}.jsonl")
+        assert not suite.errors, [str(e) for e in suite.errors]
+        assert len(suite.cases) >= SUITES[name][0]
+
+
+# --------------------------------------------------------------------------- seed suites
+
+
+@pytest.mark.parametrize("name", SEED)
+def test_seed_suites_hold_the_cookbook_prompts_and_names(suites, name: str) -> None:
+    cases = suites[name]
+    assert {c.prompt: c.expected[0].name for c in cases} == SEED[name]
+    assert all(len(c.expected) == 1 and c.category == name for c in cases)
+
+
+def test_seed_arguments_follow_the_design_rules(suites) -> None:
+    by_prompt = {c.prompt: str(checked(c.expected[0])) for c in suites["straightforward"]}
+    assert by_prompt["Land the drone at the home base"] == 'land_drone(location="home_base")'
+    assert by_prompt["Can you take a photo?"] == 'control_camera(mode="photo")'
+    assert by_prompt["Can you detect obstacles?"] == 'set_obstacle_avoidance(mode="on")'
+    assert by_prompt["Can you follow me?"] == 'set_follow_me_mode(status="on")'
+    assert by_prompt["I want the LED display to blink in red"] == (
+        'configure_led_display(pattern="blink", color="red")'
+    )
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def _enum_values() -> dict[tuple[str, str], set[str]]:
+    """(function, parameter) -> every enum value the catalogue allows."""
+    out = {}
+    for name in FUNCTION_NAMES:
+        for param, spec in parameters_schema(name).get("properties", {}).items():
+            if "enum" in spec:
+                out[(name, param)] = set(spec["enum"])
+    return out
+
+
+def _int_ranges() -> dict[tuple[str, str], tuple[int, int]]:
+    out = {}
+    for name in FUNCTION_NAMES:
+        for param, spec in parameters_schema(name).get("properties", {}).items():
+            if spec.get("type") == "integer":
+                out[(name, param)] = (spec["minimum"], spec["maximum"])
+    return out
+
+
+def _positive_calls(suites) -> list[ToolCall]:
+    return [checked(c) for case in suites["positive"] for c in case.expected]
+
+
+def test_positive_categories_are_function_names_and_cover_every_function(suites) -> None:
+    for case in suites["positive"]:
+        assert case.category == case.expected[0].name, case.id
+        assert all(call.name != REJECT for call in case.expected), case.id
+    covered = {case.category for case in suites["positive"]}
+    assert covered == set(FUNCTION_NAMES) - {REJECT}
+
+
+def test_all_sixteen_functions_are_expected_somewhere(suites) -> None:
+    names = {c.name for case in itertools.chain(*suites.values()) for c in case.expected}
+    assert names == set(FUNCTION_NAMES)
+
+
+def test_positive_suite_uses_every_enum_value(suites) -> None:
+    used: dict[tuple[str, str], set[str]] = {}
+    for call in _positive_calls(suites):
+        for param, value in call.arguments.items():
+            if isinstance(value, str):
+                used.setdefault((call.name, param), set()).add(value)
+    for key, values in _enum_values().items():
+        assert values <= used.get(key, set()), f"{key}: missing {values - used.get(key, set())}"
+
+
+def test_positive_suite_reaches_both_ends_of_every_integer_range(suites) -> None:
+    used: dict[tuple[str, str], set[int]] = {}
+    for call in _positive_calls(suites):
+        for param, value in call.arguments.items():
+            if isinstance(value, int):
+                used.setdefault((call.name, param), set()).add(value)
+    for key, (low, high) in _int_ranges().items():
+        assert {low, high} <= used.get(key, set()), f"{key}: needs {low} and {high}"
+
+
+def test_positive_coordinates_include_negative_latitudes_and_longitudes(suites) -> None:
+    for name in ("land_drone", "set_home_location"):
+        calls = [c for c in _positive_calls(suites) if c.name == name]
+        coords = [c.arguments["coordinates"] for c in calls if "coordinates" in c.arguments]
+        assert any(c["latitude"] < 0 for c in coords), name
+        assert any(c["longitude"] < 0 for c in coords), name
+
+
+def test_positive_suite_exercises_the_conditional_rules(suites) -> None:
+    calls = _positive_calls(suites)
+    videos = [c for c in calls if c.name == "control_camera" and c.arguments["mode"] == "video"]
+    assert videos and all("duration" in c.arguments for c in videos)
+    rainbows = [c for c in calls if c.arguments.get("pattern") == "rainbow"]
+    assert rainbows and all("color" not in c.arguments for c in rainbows)
+    customs = [c for c in calls if c.arguments.get("location") == "custom"]
+    assert customs and all("coordinates" in c.arguments for c in customs)
+
+
+def test_reject_suite_expects_only_reject_request_in_every_category(suites) -> None:
+    cases = suites["reject"]
+    for case in cases:
+        assert [(c.name, c.arguments) for c in case.expected] == [(REJECT, {})], case.id
+        assert case.category in REJECT_CATEGORIES, case.id
+    counts = {cat: sum(c.category == cat for c in cases) for cat in REJECT_CATEGORIES}
+    assert all(n >= 10 for n in counts.values()), counts
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _normalise(prompt: str) -> str:
+    words = re.findall(r"[a-z0-9]+", prompt.lower())
+    return " ".join(re.sub(r"\d+", "#", w) for w in words)
+
+
+def test_no_duplicate_or_near_duplicate_prompts_within_or_across_suites(suites) -> None:
+    prompts = [(c.id, c.prompt) for c in itertools.chain(*suites.values())]
+    normal = [(cid, _normalise(p)) for cid, p in prompts]
+    copies = []
+    for (a, x), (b, y) in itertools.combinations(normal, 2):
+        matcher = difflib.SequenceMatcher(None, x, y, autojunk=False)
+        if matcher.real_quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE:
+            copies.append((a, b))
+    assert not copies
+
+
+def test_the_near_duplicate_check_catches_a_copy() -> None:
+    a, b = _normalise("Take off to 50 metres!"), _normalise("take off to 70 metres")
+    assert difflib.SequenceMatcher(None, a, b).ratio() >= NEAR_DUPLICATE
+
+
+# --------------------------------------------------------------------------- multi-turn
+
+
+def _history_calls(case: CaseSpec) -> list[ToolCall]:
+    return [
+        checked(
+            CallSpec(name=t["function"]["name"], arguments=json.loads(t["function"]["arguments"]))
+        )
+        for m in case.history or []
+        for t in m.tool_calls or []
+    ]
+
+
+def test_multiturn_history_is_valid_openai_chat(suites) -> None:
+    for case in suites["multiturn"]:
+        assert case.category == "multiturn" and case.history, case.id
+        assert case.history[0].role == "user", case.id
+        pending: set[str] = set()
+        for message in case.history:
+            if message.role == "assistant":
+                assert message.tool_calls, case.id
+                for tool_call in message.tool_calls:
+                    assert tool_call["type"] == "function", case.id
+                    assert isinstance(tool_call["function"]["arguments"], str), case.id
+                    pending.add(tool_call["id"])
+            elif message.role == "tool":
+                assert message.tool_call_id in pending, case.id
+                pending.discard(message.tool_call_id)
+            else:
+                assert not pending, f"{case.id}: a tool call is left unanswered"
+        assert not pending, case.id
+        assert _history_calls(case), case.id
+
+
+def test_multiturn_setup_replays_the_accepted_history(suites) -> None:
+    """The simulator starts where the conversation left the drone."""
+    with_setup = 0
+    for case in suites["multiturn"]:
+        replay = [str(c) for c in _history_calls(case) if c.name != REJECT]
+        setup = [str(checked(c)) for c in case.setup or []]
+        assert setup[len(setup) - len(replay) :] == replay, case.id
+        with_setup += bool(setup)
+    assert with_setup >= 30
+
+
+def test_multiturn_setup_and_expected_calls_are_accepted_by_the_simulator(suites) -> None:
+    if importlib.util.find_spec("simulator.core") is None:
+        pytest.skip("simulator/core.py is not written yet (the simulator helper is on it)")
+    from simulator import core
+
+    world = core.World()
+    settle = getattr(core, "run_until_idle", lambda state, world: state)
+
+    def status(ack: Any) -> str:
+        value = getattr(ack, "status", ack)
+        return str(getattr(value, "value", value)).lower()
+
+    problems = []
+    for case in suites["multiturn"]:
+        state = core.start_state(world, airborne=False)
+        for call in case.setup or []:
+            state, ack = core.execute(state, checked(call), world)
+            if status(ack) != "accepted":
+                problems.append(f"{case.id}: setup {call.name}: {ack}")
+            state = settle(state, world)
+        options = [checked(c) for c in case.expected if c.name != REJECT]
+        acks = [core.execute(state, call, world)[1] for call in options]
+        if options and not any(status(a) == "accepted" for a in acks):
+            problems.append(f"{case.id}: expected call not accepted: {acks}")
+    assert not problems
