@@ -17,6 +17,8 @@ from types import ModuleType
 SUBCOMMANDS: dict[str, str] = {
     "generate": "finetune.generate",
     "check": "finetune.check",
+    "train": "finetune.train",
+    "jobs": "finetune.train_jobs",
 }
 
 
@@ -38,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  python -m finetune generate --teacher templates --n 2500 --seed 7 --out data/\n"
         "  python -m finetune check data/train.jsonl\n"
+        "  python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl\n"
+        "  python -m finetune jobs\n"
         "run `python -m finetune SUBCOMMAND --help` for each subcommand's options",
     )
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)

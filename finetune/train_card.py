@@ -1,0 +1,132 @@
+"""The model card (README.md) written beside every adapter the local trainer produces.
+
+It records what a reader needs to trust or reproduce the adapter: the data hashes, every
+hyperparameter, the wall time and device, the validation curve, the benchmark figures (added
+after training by `add_evaluation`), and the Gemma terms the weights are under.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from finetune.train_local import TrainConfig, TrainResult
+
+EVAL_START, EVAL_END = "<!-- evaluation:start -->", "<!-- evaluation:end -->"
+
+GEMMA_TERMS = (
+    "The base model, Gemma 3 270M, is provided by Google under the "
+    "[Gemma Terms of Use](https://ai.google.dev/gemma/terms) and its "
+    "[Prohibited Use Policy](https://ai.google.dev/gemma/prohibited_use_policy). This adapter is "
+    "a Model Derivative of Gemma: using or redistributing it, alone or merged into the base "
+    "weights, is subject to the same terms, which must be passed on to its recipients."
+)
+
+
+def _size_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6
+
+
+def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
+    """The card's Markdown text."""
+    state = result.state
+    evals = [h for h in state.history if "val_accuracy" in h]
+    minutes = state.seconds / 60
+    per_100 = state.seconds / max(1, state.examples) * 100
+    hyper = {k: v for k, v in asdict(cfg).items() if k not in ("quiet", "resume", "command")}
+    lines = [
+        "---",
+        f"base_model: {cfg.base or 'google/gemma-3-270m'}",
+        "library_name: peft",
+        "license: gemma",
+        "tags: [lora, function-calling, tool-use, drone-copilot]",
+        "---",
+        "",
+        f"# {Path(cfg.export or folder).name}: a LoRA adapter that turns drone commands into tool calls",
+        "",
+        "Trained by `finetune/train_local.py` on the drone copilot's verified synthetic data. It "
+        "reads the compact prompt of `copilot/formats.py` (no system prompt, no tool list) and "
+        "writes calls such as `takeoff_drone(altitude=50)`, or `reject_request()`. The `local-ft` "
+        "backend loads it by default.",
+        "",
+        "## Training",
+        "",
+        "| what | value |",
+        "|---|---|",
+        f"| training data | `{cfg.data}`: {result.n_train} examples, sha256 `{result.data_sha256}` |",
+        f"| validation data | `{cfg.val}`: {result.n_val} examples, sha256 `{result.val_sha256}` |",
+        f"| steps | {state.step} ({state.epoch} full epochs), stopped by: {result.stopped} |",
+        f"| training time | {state.seconds:.0f} s ({minutes:.1f} min), {per_100:.1f} s per 100 examples |",
+        f"| wall time of the command | {result.wall_seconds:.0f} s, loading and validation included |",
+        f"| device | {result.device}, {platform.processor() or platform.machine()} |",
+        f"| best validation call accuracy | {state.best_accuracy:.1%} at step {state.best_step} |",
+        f"| first / last training loss | {result.first_loss:.3f} / {result.last_loss:.3f} |",
+        f"| adapter size | {_size_mb(folder):.1f} MB |",
+        f"| written | {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC |",
+        "",
+        "Validation call accuracy is teacher-forced exact match: the example counts when the "
+        "model's most likely token is the target token at every position of the answer, which is "
+        "what greedy decoding writes.",
+        "",
+        "## Reproduce",
+        "",
+        "```bash",
+        cfg.command
+        or f"python -m finetune train --backend local --data {cfg.data} --val {cfg.val}",
+        "```",
+        "",
+        "## Hyperparameters",
+        "",
+        "| name | value |",
+        "|---|---|",
+        *[f"| {k} | `{v}` |" for k, v in hyper.items()],
+        "",
+        "## Validation during training",
+        "",
+        "| step | epoch | val loss | val call accuracy |",
+        "|---|---|---|---|",
+        *[
+            f"| {h['step']} | {h['epoch']} | {h['val_loss']:.4f} | {h['val_accuracy']:.1%} |"
+            for h in evals
+        ],
+        "",
+        "## Evaluation",
+        "",
+        EVAL_START,
+        "Not measured yet: run `python -m evaluation` and add the figures with "
+        "`python -m finetune card ADAPTER --evaluation FILE`.",
+        EVAL_END,
+        "",
+        "## Terms",
+        "",
+        GEMMA_TERMS,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> Path:
+    path = Path(folder) / "README.md"
+    path.write_text(render_card(Path(folder), cfg, result), encoding="utf-8")
+    return path
+
+
+def add_evaluation(folder: str | Path, markdown: str) -> Path:
+    """Put benchmark figures (Markdown) into the card's Evaluation section, replacing old ones."""
+    path = Path(folder) / "README.md"
+    if not path.exists():
+        raise FileNotFoundError(f"no model card: {path} is missing")
+    text = path.read_text(encoding="utf-8")
+    block = f"{EVAL_START}\n{markdown.strip()}\n{EVAL_END}"
+    pattern = re.escape(EVAL_START) + r".*?" + re.escape(EVAL_END)
+    if re.search(pattern, text, flags=re.S):
+        text = re.sub(pattern, lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + f"\n\n## Evaluation\n\n{block}\n"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,404 @@
+"""Fine-tune the embedded model with LoRA: Gemma 3 270M base, on 2 CPU cores or a GPU.
+
+Read top to bottom: the config, the model, the loss, evaluation, checkpoints, the loop.
+`python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl --out DIR`
+calls `train(TrainConfig(...))`.
+
+The run folder holds `adapter/` (the best adapter + its model card), `checkpoint/` (the state
+after the last finished epoch, or the step at which the run was interrupted) and `log.jsonl`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finetune.train_data import DataError, collate, encode, file_sha256, load_examples, make_batches
+
+BASE_MODEL_ID = "google/gemma-3-270m"  # what the embedded GGUF was made from, named in the card
+
+
+@dataclass
+class TrainConfig:
+    # data -----------------------------------------------------------------------------------
+    data: str = "data/train.jsonl"  # OpenAI chat fine-tuning format with tools
+    val: str | None = "data/val.jsonl"  # drives early stopping; None trains without it
+    out: str = "runs/ft-local"  # run folder: adapter/, checkpoint/, log.jsonl
+    export: str | None = None  # also copy the final adapter here (assets/adapters/drone-lora)
+    base: str | None = None  # None: embedded Gemma 3 270M; or a transformers folder / GGUF file
+    max_tokens: int = 256  # longest example accepted; ours are ~30-60 tokens
+    max_examples: int = 0  # 0 = all; N trains on a seeded sample of N (to fit a time budget)
+    # LoRA -----------------------------------------------------------------------------------
+    rank: int = 16  # r=16 on attention + MLP is ~3.8M parameters, a 15 MB adapter
+    alpha: int = 32  # the update is scaled by alpha / rank = 2
+    dropout: float = 0.0  # few steps on clean data: dropout slows learning more than it helps
+    target_modules: tuple[str, ...] = (
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    )
+    # optimisation ---------------------------------------------------------------------------
+    epochs: int = 3
+    batch_size: int = 8  # 8 sequences of ~40 tokens: ~5 s a step on 2 cores
+    lr: float = 5e-4  # LoRA tolerates a high rate; 5e-4 learns the format within ~30 steps
+    warmup_steps: int = 10  # linear warm-up, then cosine decay to min_lr_ratio * lr
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    seed: int = 42  # the LoRA initialisation, the sample and the batch order
+    # evaluation and stopping ----------------------------------------------------------------
+    eval_every: int = 0  # steps between validation passes; 0 = once per epoch
+    val_limit: int = 0  # 0 = the whole validation file
+    patience: int = 2  # stop after this many validation passes without a better accuracy
+    stop_at: float = 1.0  # stop as soon as validation call accuracy reaches this
+    max_minutes: float = 0.0  # 0 = no limit; else stop (keeping the best adapter) after this
+    resume: bool = False  # continue from <out>/checkpoint
+    quiet: bool = False  # no progress bar (tests)
+    command: str = ""  # the command line, written into the model card
+
+
+@dataclass
+class RunState:
+    """Everything the loop needs to continue after an interruption (saved in each checkpoint)."""
+
+    epoch: int = 0  # epochs finished
+    batch: int = 0  # batches finished within the current epoch
+    step: int = 0  # optimiser steps in all
+    examples: int = 0  # training examples seen in all (for the time per 100 examples)
+    seconds: float = 0.0  # training wall time so far, summed over resumed runs
+    best_accuracy: float = -1.0
+    best_step: int = 0
+    bad_evals: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class TrainResult:
+    adapter: Path
+    state: RunState
+    n_train: int
+    n_val: int
+    data_sha256: str
+    val_sha256: str | None
+    stopped: str  # why the loop ended: "epochs", "early stopping", "target accuracy", "time budget"
+    device: str
+    wall_seconds: float = 0.0  # the whole call: loading, tokenising, training, validation, saving
+
+    @property
+    def first_loss(self) -> float:
+        return next(h["loss"] for h in self.state.history if "loss" in h)
+
+    @property
+    def last_loss(self) -> float:
+        return [h["loss"] for h in self.state.history if "loss" in h][-1]
+
+
+# --------------------------------------------------------------------------- model
+
+
+def load_model(cfg: TrainConfig) -> tuple[Any, Any, Any]:
+    """(peft model, tokenizer, device): the base model with fresh LoRA layers, ready to train."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from copilot.local_model import resolve_base
+
+    path = resolve_base(cfg.base)
+    gguf = {"gguf_file": path.name} if path.suffix == ".gguf" else {}
+    folder = path.parent if gguf else path
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    tokenizer = AutoTokenizer.from_pretrained(folder, **gguf)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **gguf)
+    torch.manual_seed(cfg.seed)  # the LoRA A matrices are initialised at random
+    lora = LoraConfig(
+        r=cfg.rank,
+        lora_alpha=cfg.alpha,
+        lora_dropout=cfg.dropout,
+        target_modules=list(cfg.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    model = get_peft_model(model, lora).to(device)  # LoRA weights stay fp32 even on bf16 bases
+    return model, tokenizer, device
+
+
+def target_logits(model: Any, batch: dict[str, Any]) -> Any:
+    """Logits at the N target positions only: [N, vocab].
+
+    The body runs on the whole batch ([B, L, hidden]); the 262k-word output layer runs only on
+    the hidden states that predict a target token, which is most of the saving on a CPU.
+    """
+    import torch
+
+    lm = model.get_base_model()  # the causal LM, with the LoRA layers injected in place
+    hidden = lm.model(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False
+    ).last_hidden_state  # [B, L, H]
+    picked = hidden[batch["rows"], batch["cols"]]  # [N, H]
+    logits = lm.lm_head(picked).float()  # [N, V]
+    cap = getattr(lm.config, "final_logit_softcapping", None)
+    if cap:
+        logits = torch.tanh(logits / cap) * cap
+    return logits
+
+
+def evaluate(model: Any, items: list, batch_size: int, pad_id: int, device: Any) -> dict:
+    """Validation loss and call accuracy, teacher-forced: one forward pass per batch.
+
+    An example counts as correct when the argmax at every target position is the target token,
+    which is exactly what greedy decoding would write: the whole call, arguments and the closing
+    `<end_of_turn>` included.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    model.eval()
+    correct, loss_sum, tokens = 0, 0.0, 0
+    with torch.no_grad():
+        for indices in make_batches(items, batch_size, seed=0, epoch=0, shuffle=False):
+            batch = collate([items[i] for i in indices], pad_id, device)
+            logits = target_logits(model, batch)
+            loss_sum += F.cross_entropy(logits, batch["labels"], reduction="sum").item()
+            tokens += len(batch["labels"])
+            wrong = (logits.argmax(-1) != batch["labels"]).float()  # [N]
+            per_example = torch.zeros(len(indices), device=device).index_add_(
+                0, batch["rows"], wrong
+            )  # [B] wrong tokens per example
+            correct += int((per_example == 0).sum())
+    model.train()
+    return {"val_accuracy": correct / max(len(items), 1), "val_loss": loss_sum / max(tokens, 1)}
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def save_checkpoint(folder: Path, model: Any, optimizer: Any, scheduler: Any, extra: dict) -> None:
+    """Write the checkpoint atomically: a crash mid-write leaves the previous one usable."""
+    import torch
+
+    tmp, old = folder.with_name(folder.name + ".tmp"), folder.with_name(folder.name + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    torch.save(
+        {
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": torch.get_rng_state(),
+            **extra,
+        },
+        tmp / "trainer_state.pt",
+    )
+    if folder.exists():
+        folder.replace(old)
+    tmp.replace(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_checkpoint(out: Path) -> tuple[Path, dict]:
+    """(folder, saved state) of the run's checkpoint, or DataError if there is none."""
+    import torch
+
+    for folder in (out / "checkpoint", out / "checkpoint.old"):  # .old: died between renames
+        if (folder / "trainer_state.pt").exists():
+            return folder, torch.load(folder / "trainer_state.pt", weights_only=False)
+    raise DataError(f"cannot resume: no checkpoint in {out / 'checkpoint'}")
+
+
+# Settings a resumed run must share with the checkpoint, or its batches and weights would not fit.
+_RESUME_KEYS = ("batch_size", "seed", "max_examples", "rank", "alpha", "target_modules", "base")
+
+
+def check_resumable(saved: dict, cfg: TrainConfig, data_hash: str) -> None:
+    if saved["data_sha256"] != data_hash:
+        raise DataError(f"cannot resume: {cfg.data} changed since the checkpoint was written")
+    for key in _RESUME_KEYS:
+        was, now = saved["config"].get(key), getattr(cfg, key)
+        if (list(was) if isinstance(was, tuple | list) else was) != (
+            list(now) if isinstance(now, tuple | list) else now
+        ):
+            raise DataError(f"cannot resume: {key} was {was!r} in the checkpoint, now {now!r}")
+
+
+def restore(folder: Path, saved: dict, model: Any, optimizer: Any, scheduler: Any) -> RunState:
+    """Put the checkpoint's adapter weights, optimiser, schedule and RNG back."""
+    import torch
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    set_peft_model_state_dict(model, load_file(folder / "adapter_model.safetensors"))
+    optimizer.load_state_dict(saved["optimizer"])
+    scheduler.load_state_dict(saved["scheduler"])
+    torch.set_rng_state(saved["rng"])
+    return RunState(**saved["state"])
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def _schedule(cfg: TrainConfig, total_steps: int):
+    """Learning-rate multiplier: linear warm-up, then cosine decay to min_lr_ratio."""
+
+    def factor(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        progress = (step - cfg.warmup_steps) / max(1, total_steps - cfg.warmup_steps)
+        cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+        return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine
+
+    return factor
+
+
+def _sample(examples: list, n: int, seed: int) -> list:
+    if not n or n >= len(examples):
+        return examples
+    import random
+
+    return random.Random(seed).sample(examples, n)
+
+
+def _name_base(config_file: Path, name: str) -> None:
+    """Name the base model portably (not this machine's cache path) in the shipped adapter.
+
+    Done after training: peft would try to reach the hub if it saw a hub id while saving.
+    """
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = name
+    config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def train(cfg: TrainConfig) -> TrainResult:
+    """Train a LoRA adapter and write it with its model card. DataError before any work on bad data."""
+    import torch
+    import torch.nn.functional as F
+
+    from finetune.train_card import write_card
+
+    began = time.time()
+    from finetune.train_progress import TrainProgress
+
+    # 1. Data first: a bad file must stop the run before the model is even loaded.
+    train_examples = _sample(load_examples(cfg.data), cfg.max_examples, cfg.seed)
+    val_examples = load_examples(cfg.val, "validation data") if cfg.val else []
+    val_examples = _sample(val_examples, cfg.val_limit, cfg.seed)
+    out = Path(cfg.out)
+    data_hash = file_sha256(cfg.data)
+    val_hash = file_sha256(cfg.val) if cfg.val else None
+    folder, saved = read_checkpoint(out) if cfg.resume else (out, {})
+    if cfg.resume:
+        check_resumable(saved, cfg, data_hash)
+
+    # 2. Model, tokens, optimiser.
+    torch.manual_seed(cfg.seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(cfg.seed)
+    model, tokenizer, device = load_model(cfg)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    train_items = encode(train_examples, tokenizer, cfg.max_tokens)
+    val_items = encode(val_examples, tokenizer, cfg.max_tokens)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps_per_epoch = math.ceil(len(train_items) / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total_steps))
+
+    state = restore(folder, saved, model, optimizer, scheduler) if cfg.resume else RunState()
+    out.mkdir(parents=True, exist_ok=True)
+    log = (out / "log.jsonl").open("a", encoding="utf-8")
+
+    def record(entry: dict) -> None:
+        state.history.append(entry)
+        log.write(json.dumps(entry) + "\n")
+        log.flush()
+
+    def checkpoint() -> None:
+        extra = {"state": asdict(state), "config": asdict(cfg), "data_sha256": data_hash}
+        save_checkpoint(out / "checkpoint", model, optimizer, scheduler, extra)
+
+    def validate() -> str | None:
+        """Evaluate, keep the best adapter, and say why to stop (or None to go on)."""
+        if not val_items:
+            model.save_pretrained(out / "best")  # no validation: the latest is the best we know
+            return None
+        scores = evaluate(model, val_items, cfg.batch_size * 2, pad_id, device)
+        record({"step": state.step, "epoch": state.epoch, **scores})
+        progress.note(f"val call accuracy {scores['val_accuracy']:.1%}")
+        if scores["val_accuracy"] > state.best_accuracy:
+            state.best_accuracy, state.best_step, state.bad_evals = (
+                scores["val_accuracy"],
+                state.step,
+                0,
+            )
+            model.save_pretrained(out / "best")
+        else:
+            state.bad_evals += 1
+        if scores["val_accuracy"] >= cfg.stop_at:
+            return "target accuracy"
+        if state.bad_evals >= cfg.patience:
+            return "early stopping"
+        return None
+
+    # 3. The loop. Interrupts save a checkpoint at the exact batch; resuming skips what was done.
+    stopped = "epochs"
+    started = time.time() - state.seconds
+    model.train()
+    with TrainProgress(total_steps, state.step, quiet=cfg.quiet) as progress:
+        try:
+            while state.epoch < cfg.epochs and stopped == "epochs":
+                batches = make_batches(train_items, cfg.batch_size, cfg.seed, state.epoch)
+                for indices in batches[state.batch :]:
+                    batch = collate([train_items[i] for i in indices], pad_id, device)
+                    loss = F.cross_entropy(target_logits(model, batch), batch["labels"])
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    state.step, state.batch = state.step + 1, state.batch + 1
+                    state.examples += len(indices)
+                    state.seconds = time.time() - started
+                    record({"step": state.step, "epoch": state.epoch, "loss": loss.item()})
+                    progress.advance(loss.item(), state.epoch + 1, cfg.epochs)
+                    over_time = cfg.max_minutes and state.seconds > cfg.max_minutes * 60
+                    due = cfg.eval_every and state.step % cfg.eval_every == 0
+                    if due or over_time:
+                        stopped = validate() or ("time budget" if over_time else "epochs")
+                        if stopped != "epochs":
+                            break
+                if stopped == "epochs":
+                    state.epoch, state.batch = state.epoch + 1, 0
+                    if not (cfg.eval_every and state.step % cfg.eval_every == 0):
+                        stopped = validate() or "epochs"
+                state.seconds = time.time() - started
+                checkpoint()
+        except KeyboardInterrupt:
+            state.seconds = time.time() - started
+            checkpoint()
+            log.close()
+            raise
+    log.close()
+
+    # 4. Outputs: the best adapter, its card, and an optional export copy.
+    adapter = out / "adapter"
+    shutil.rmtree(adapter, ignore_errors=True)
+    shutil.copytree(out / "best", adapter)
+    _name_base(adapter / "adapter_config.json", cfg.base or BASE_MODEL_ID)
+    result = TrainResult(
+        adapter, state, len(train_items), len(val_items), data_hash, val_hash, stopped, str(device)
+    )
+    result.wall_seconds = time.time() - began
+    write_card(adapter, cfg, result)
+    if cfg.export:
+        export = Path(cfg.export)
+        shutil.rmtree(export, ignore_errors=True)
+        shutil.copytree(adapter, export)
+    return result
