@@ -178,23 +178,27 @@ def test_seed_arguments_follow_the_design_rules(suites) -> None:
 # --------------------------------------------------------------------------- coverage
 
 
+def _parameters() -> dict[tuple[str, str], dict[str, Any]]:
+    """(function, parameter) -> its JSON schema, for every catalogue parameter."""
+    return {
+        (name, param): spec
+        for name in FUNCTION_NAMES
+        for param, spec in parameters_schema(name).get("properties", {}).items()
+    }
+
+
 def _enum_values() -> dict[tuple[str, str], set[str]]:
     """(function, parameter) -> every enum value the catalogue allows."""
-    out = {}
-    for name in FUNCTION_NAMES:
-        for param, spec in parameters_schema(name).get("properties", {}).items():
-            if "enum" in spec:
-                out[(name, param)] = set(spec["enum"])
-    return out
+    return {key: set(spec["enum"]) for key, spec in _parameters().items() if "enum" in spec}
 
 
 def _int_ranges() -> dict[tuple[str, str], tuple[int, int]]:
-    out = {}
-    for name in FUNCTION_NAMES:
-        for param, spec in parameters_schema(name).get("properties", {}).items():
-            if spec.get("type") == "integer":
-                out[(name, param)] = (spec["minimum"], spec["maximum"])
-    return out
+    """(function, parameter) -> (minimum, maximum) of every integer parameter."""
+    return {
+        key: (spec["minimum"], spec["maximum"])
+        for key, spec in _parameters().items()
+        if spec.get("type") == "integer"
+    }
 
 
 def _positive_calls(suites) -> list[ToolCall]:
