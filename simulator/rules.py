@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from copilot.catalog import REJECT, ToolCall, validate_call
+from copilot.parsing import parse_output
 from simulator.motion import STANDARD_WORLD, plan_go_and_land
 from simulator.state import Ack, DroneState, Waypoint
 from simulator.world import World
@@ -298,8 +299,15 @@ def projected(s: DroneState) -> DroneState:
 
 
 def as_tool_call(call: Any) -> ToolCall | str:
-    """A validated `ToolCall` from a ToolCall, a {"name", "arguments"} dict or an OpenAI entry."""
-    if isinstance(call, ToolCall):
+    """A validated `ToolCall` from a ToolCall, a {"name", "arguments"} dict, an OpenAI entry, or
+    one call written as text (`takeoff_drone(altitude=30)` or JSON). Otherwise the reason why not.
+    """
+    if isinstance(call, str):
+        parsed = parse_output(call)
+        if parsed.error or len(parsed.calls) != 1:
+            return parsed.error or f"expected one tool call, found {len(parsed.calls)}"
+        name, arguments = parsed.calls[0].name, parsed.calls[0].arguments
+    elif isinstance(call, ToolCall):
         name, arguments = call.name, call.arguments
     elif isinstance(call, dict):
         body = call["function"] if isinstance(call.get("function"), dict) else call
