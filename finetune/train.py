@@ -38,6 +38,7 @@ _TUNABLE = {
     "patience": "validation passes without improvement before stopping",
     "stop_at": "stop when validation call accuracy reaches this",
     "max_minutes": "stop after this much training time, keeping the best (0 = no limit)",
+    "max_steps": "stop after this many steps in all; --resume continues (0 = no limit)",
     "seed": "seed for LoRA init, sampling and batch order",
 }
 

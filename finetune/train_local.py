@@ -61,6 +61,7 @@ class TrainConfig:
     patience: int = 2  # stop after this many validation passes without a better accuracy
     stop_at: float = 1.0  # stop as soon as validation call accuracy reaches this
     max_minutes: float = 0.0  # 0 = no limit; else stop (keeping the best adapter) after this
+    max_steps: int = 0  # 0 = no limit; else stop after this many steps in all (resumable)
     resume: bool = False  # continue from <out>/checkpoint
     quiet: bool = False  # no progress bar (tests)
     command: str = ""  # the command line, written into the model card
@@ -89,7 +90,7 @@ class TrainResult:
     n_val: int
     data_sha256: str
     val_sha256: str | None
-    stopped: str  # why the loop ended: "epochs", "early stopping", "target accuracy", "time budget"
+    stopped: str  # "epochs", "early stopping", "target accuracy", "time budget" or "step limit"
     device: str
     wall_seconds: float = 0.0  # the whole call: loading, tokenising, training, validation, saving
 
@@ -258,6 +259,14 @@ def _schedule(cfg: TrainConfig, total_steps: int):
     return factor
 
 
+def _limit_reached(cfg: TrainConfig, state: RunState) -> str | None:
+    if cfg.max_minutes and state.seconds > cfg.max_minutes * 60:
+        return "time budget"
+    if cfg.max_steps and state.step >= cfg.max_steps:
+        return "step limit"
+    return None
+
+
 def _sample(examples: list, n: int, seed: int) -> list:
     if not n or n >= len(examples):
         return examples
@@ -368,10 +377,10 @@ def train(cfg: TrainConfig) -> TrainResult:
                     state.seconds = time.time() - started
                     record({"step": state.step, "epoch": state.epoch, "loss": loss.item()})
                     progress.advance(loss.item(), state.epoch + 1, cfg.epochs)
-                    over_time = cfg.max_minutes and state.seconds > cfg.max_minutes * 60
+                    limit = _limit_reached(cfg, state)
                     due = cfg.eval_every and state.step % cfg.eval_every == 0
-                    if due or over_time:
-                        stopped = validate() or ("time budget" if over_time else "epochs")
+                    if due or limit:
+                        stopped = validate() or limit or "epochs"
                         if stopped != "epochs":
                             break
                 if stopped == "epochs":

@@ -1,0 +1,159 @@
+"""The local LoRA trainer, on the real Gemma 3 270M base model and real files.
+
+The `model` tests train for a few steps on a handful of examples (a few seconds each beyond the
+model load); the others check the data handling and the failure modes without loading the model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from copilot.catalog import tools
+from copilot.prompts import SEED_SYSTEM_PROMPT
+from finetune.__main__ import main
+from finetune.train_card import add_evaluation
+from finetune.train_data import DataError, Encoded, load_examples, make_batches
+from finetune.train_local import TrainConfig, train
+
+CASES = [
+    ("Take off to 50 meters", "takeoff_drone", {"altitude": 50}),
+    ("Land at the home base", "land_drone", {"location": "home_base"}),
+    ("Move forward 10 meters", "control_drone_movement", {"direction": "forward", "distance": 10}),
+    ("Set the speed to 15 km/h", "set_drone_speed", {"speed": 15}),
+    ("Take a photo", "control_camera", {"mode": "photo"}),
+    ("Turn on the lights", "set_drone_lighting", {"mode": "on"}),
+    ("Come back home", "return_to_home", {}),
+    ("Turn into an elephant", "reject_request", {}),
+]
+
+
+def example(prompt: str, name: str, arguments: dict) -> dict:
+    call = {"id": "call_0", "type": "function"}
+    call["function"] = {"name": name, "arguments": json.dumps(arguments)}
+    return {
+        "messages": [
+            {"role": "system", "content": SEED_SYSTEM_PROMPT},
+            {"role": "user", "content": prompt},
+            {"role": "assistant", "tool_calls": [call]},
+        ],
+        "tools": tools(),
+        "parallel_tool_calls": False,
+    }
+
+
+def write_jsonl(path: Path, cases: list) -> Path:
+    path.write_text("".join(json.dumps(example(*c)) + "\n" for c in cases), encoding="utf-8")
+    return path
+
+
+def lora_weights(folder: Path) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(folder / "adapter_model.safetensors")
+
+
+def tiny_config(tmp_path: Path, **overrides) -> TrainConfig:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    data = write_jsonl(tmp_path / "train.jsonl", CASES[:4])
+    values = dict(
+        data=str(data), val=None, out=str(tmp_path / "run"), epochs=2, batch_size=2, rank=4,
+        alpha=8, lr=2e-3, warmup_steps=1, quiet=True,
+    )  # fmt: skip
+    return TrainConfig(**{**values, **overrides})
+
+
+# --------------------------------------------------------------------------- no model needed
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "is empty"),
+        ("not json\n", "train.jsonl:1: not valid JSON"),
+        ('{"messages": [{"role": "user", "content": "hi"}]}\n', "no assistant message"),
+        (
+            json.dumps(example("Take off to 500 m", "takeoff_drone", {"altitude": 500})) + "\n",
+            "invalid call: takeoff_drone: altitude must be between 1 and 120",
+        ),
+    ],
+)
+def test_bad_training_file_stops_before_any_work_with_the_reason(tmp_path, capsys, text, reason):
+    data = tmp_path / "train.jsonl"
+    data.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=reason):
+        load_examples(data)
+    code = main(["train", "--data", str(data), "--val", "", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert reason.split(":")[-1].strip() in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()  # nothing was started
+
+
+def test_missing_checkpoint_and_card_name_what_is_missing(tmp_path, capsys):
+    data = write_jsonl(tmp_path / "train.jsonl", CASES[:2])
+    out = tmp_path / "run"
+    code = main(["train", "--data", str(data), "--val", "", "--out", str(out), "--resume"])
+    assert code == 1
+    assert str(out / "checkpoint") in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match=str(tmp_path / "README.md")):
+        add_evaluation(tmp_path, "| x |")
+
+
+def test_missing_adapter_path_names_the_missing_file(tmp_path):
+    from copilot.backend import ModelUnavailable
+    from copilot.registry import get_backend
+
+    with pytest.raises(ModelUnavailable, match=str(tmp_path / "adapter" / "adapter_config.json")):
+        get_backend("local-ft", adapter=tmp_path / "adapter")
+
+
+def test_batches_group_similar_lengths_and_repeat_per_seed():
+    items = [Encoded(tuple(range(n)), 1) for n in (3, 30, 4, 31, 5, 32, 6, 33)]
+    batches = make_batches(items, 4, seed=1, epoch=0)
+    assert sorted(len(items[i]) for i in batches[0]) in ([3, 4, 5, 6], [30, 31, 32, 33])
+    assert batches == make_batches(items, 4, seed=1, epoch=0)
+    assert sorted(i for batch in batches for i in batch) == list(range(8))
+
+
+# --------------------------------------------------------------------------- real model
+
+
+@pytest.mark.model
+def test_tiny_run_changes_the_adapter_lowers_the_loss_and_writes_a_card(tmp_path):
+    cfg = tiny_config(tmp_path, epochs=3, val=None)
+    cfg.val = cfg.data  # validate on the training examples: their loss must fall
+    result = train(cfg)
+    weights = lora_weights(result.adapter)
+    lora_b = [w for k, w in weights.items() if "lora_B" in k]
+    assert lora_b and all(float(w.abs().sum()) > 0 for w in lora_b)  # B starts at zero
+    evals = [h for h in result.state.history if "val_loss" in h]
+    assert len(evals) == 3
+    assert evals[-1]["val_loss"] < evals[0]["val_loss"]
+    losses = [h["loss"] for h in result.state.history if "loss" in h]
+    assert sum(losses[-2:]) < sum(losses[:2])
+    card = (result.adapter / "README.md").read_text()
+    assert result.data_sha256 in card and "Gemma Terms of Use" in card and "| rank | `4` |" in card
+    config = json.loads((result.adapter / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == "google/gemma-3-270m"
+
+
+@pytest.mark.model
+def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
+    straight = train(tiny_config(tmp_path / "a"))  # 2 epochs x 2 steps
+
+    cut = tiny_config(tmp_path / "b", max_steps=3)  # stops inside the second epoch
+    first = train(cut)
+    assert first.stopped == "step limit" and first.state.step == 3
+    assert (Path(cut.out) / "checkpoint" / "trainer_state.pt").exists()
+    with pytest.raises(DataError, match="batch_size was 2 in the checkpoint, now 4"):
+        train(tiny_config(tmp_path / "b", resume=True, batch_size=4))
+
+    resumed = train(tiny_config(tmp_path / "b", resume=True))
+    assert resumed.state.step == 4 and resumed.stopped == "epochs"
+    a, b = lora_weights(straight.adapter), lora_weights(resumed.adapter)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert (a[key] - b[key]).abs().max() < 1e-5, key
