@@ -1,0 +1,112 @@
+"""On-disk cache of model answers, so a re-run is free.
+
+The key is a hash of everything that decides the answer: the backend's identity (model, adapter
+hash, prompt style), the messages, the tools and the call parameters. The value is the
+`Completion` as first measured, latency and tokens included. One small JSON file per key, written
+to a temporary name and renamed, so a kill never leaves a half-written entry and threads never
+collide. Answers that failed before the model said anything (no key, server down, adapter missing)
+are not cached: they are not the model's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_cache_dir
+
+from copilot.backend import Completion
+from copilot.catalog import ToolCall
+from copilot.parsing import RawCall
+
+CACHE_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """`$DRONE_COPILOT_CACHE/eval`, or the user cache directory."""
+    root = os.environ.get("DRONE_COPILOT_CACHE") or user_cache_dir("drone-copilot")
+    return Path(root) / "eval"
+
+
+def cache_key(
+    identity: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    params: dict[str, Any] | None = None,
+) -> str:
+    """A stable hex digest of the request."""
+    payload = {
+        "v": CACHE_VERSION,
+        "identity": identity,
+        "messages": messages,
+        "tools": tools,
+        "params": params or {},
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def completion_to_dict(completion: Completion) -> dict[str, Any]:
+    return {
+        "calls": [{"name": c.name, "arguments": c.arguments} for c in completion.calls],
+        "raw": completion.raw,
+        "raw_calls": [{"name": c.name, "arguments": c.arguments} for c in completion.raw_calls],
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "latency_ms": completion.latency_ms,
+        "error": completion.error,
+    }
+
+
+def completion_from_dict(data: dict[str, Any]) -> Completion:
+    return Completion(
+        calls=[ToolCall(c["name"], c.get("arguments") or {}) for c in data.get("calls", [])],
+        raw=data.get("raw", ""),
+        raw_calls=[RawCall(c["name"], c.get("arguments")) for c in data.get("raw_calls", [])],
+        prompt_tokens=int(data.get("prompt_tokens", 0)),
+        completion_tokens=int(data.get("completion_tokens", 0)),
+        latency_ms=float(data.get("latency_ms", 0.0)),
+        error=data.get("error"),
+    )
+
+
+def cacheable(completion: Completion) -> bool:
+    """Only answers the model actually gave: some output, or calls, or no error at all."""
+    return completion.error is None or bool(completion.raw) or bool(completion.raw_calls)
+
+
+class AnswerCache:
+    """A directory of cached completions; `enabled=False` reads and writes nothing."""
+
+    def __init__(self, directory: Path | None = None, enabled: bool = True) -> None:
+        self.directory = Path(directory) if directory else default_cache_dir()
+        self.enabled = enabled
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Completion | None:
+        if not self.enabled:
+            return None
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return completion_from_dict(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, completion: Completion) -> None:
+        if not self.enabled or not cacheable(completion):
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(completion_to_dict(completion), handle, ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs a re-run

@@ -1,0 +1,216 @@
+"""`python -m evaluation`: replay suites against models, score them, report side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from evaluation.cache import AnswerCache, default_cache_dir
+from evaluation.metrics import summaries
+from evaluation.output import RunInfo, json_payload, runs_csv, write_reports
+from evaluation.results import RESULTS_FILE, CaseResult, ResultsWriter, read_results, repair_tail
+from evaluation.runner import Evaluation, ModelHandle, open_model
+from evaluation.suites import DEFAULT_SUITES, SuiteNotFound, known_suites, load_suite
+from evaluation.suites import resolve_suites as resolve
+
+DEFAULT_MODELS = ("local-base", "local-ft")
+METRICS = {
+    "name": "name_match",
+    "call": "call_match",
+    "valid": "valid",
+    "executed": "executed_match",
+}
+EXAMPLES = """
+examples:
+  python -m evaluation                                   # the cookbook study: seed suites, local-base vs local-ft
+  python -m evaluation --suite all                       # add the project's larger suites
+  python -m evaluation --model local-ft --suite reject --limit 20
+  python -m evaluation --model gpt-4o-mini --concurrency 8   # needs OPENAI_API_KEY
+  python -m evaluation --model my-model --base-url http://127.0.0.1:8000/v1
+  python -m evaluation --suite my_cases.jsonl --model replay:answers.jsonl --format json
+  python -m evaluation --model local-ft --fail-under 95 --fail-metric call   # for CI
+  python -m evaluation --resume runs/20261126-170000     # finish a run that was killed
+
+exit codes: 0 done; 1 below --fail-under, or a model failed on every case; 2 bad usage
+(unknown model or suite, unreadable options).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation",
+        description="Replay prompt suites against models; score function name, call, validity "
+        "and executed simulator state; write runs/<id>/ (results.jsonl, summary.json, "
+        "report.html, plots).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--suite", action="append", metavar="NAME|PATH",
+        help=f"a shipped suite ({', '.join(known_suites()) or 'none'}), 'all', or any JSONL file "
+        f"in the suite format; repeatable (default: {' '.join(DEFAULT_SUITES)})")  # fmt: skip
+    add("--model", action="append", metavar="NAME",
+        help=f"local-base, local-ft, an OpenAI model, replay:PATH ...; repeatable "
+        f"(default: {' '.join(DEFAULT_MODELS)})")  # fmt: skip
+    add("--base-url", help="OpenAI-compatible server for --model names (vLLM, Ollama, ours)")
+    add("--limit", type=int, metavar="N", help="only the first N cases of each suite")
+    add("--concurrency", type=int, default=4, metavar="N",
+        help="requests in flight for API backends (local models run one at a time; default 4)")  # fmt: skip
+    add("--output", type=Path, metavar="DIR", help="run directory (default: runs/<timestamp>)")
+    add("--resume", type=Path, metavar="DIR",
+        help="continue a run directory: cases already in its results.jsonl are not redone")  # fmt: skip
+    add("--no-cache", action="store_true", help="ask the models again instead of the cache")
+    add("--cache-dir", type=Path, help=f"answer cache (default: {default_cache_dir()})")
+    add("--format", choices=("table", "json", "csv"), default="table",
+        help="stdout: the rich report (default), one JSON object, or CSV rows per model+suite")  # fmt: skip
+    add("--fail-under", type=float, metavar="PCT",
+        help="exit 1 if any model+suite scores below PCT percent on --fail-metric")  # fmt: skip
+    add("--fail-metric", choices=tuple(METRICS), default="call",
+        help="the metric --fail-under checks (default: call)")  # fmt: skip
+    add("--no-plots", action="store_true", help="skip the PNG plots (faster)")
+    add("--list", action="store_true", help="list the known models and suites, then exit")
+    return parser
+
+
+def _error(console: Console, message: str, code: int = 2) -> int:
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return code
+
+
+def _list(console: Console) -> int:
+    from copilot.registry import list_models
+
+    for info in list_models():
+        state = "ready" if info.available else f"unavailable: {info.note}"
+        console.print(f"{info.name:<16} {info.kind:<7} {info.description} ({state})")
+    console.print("replay:PATH      replay  answers recorded in a JSONL file")
+    console.print("suites: " + ", ".join(known_suites()) + ", all")
+    return 0
+
+
+def _open_models(names: list[str], base_url: str | None) -> list[ModelHandle]:
+    from copilot.registry import get_backend
+
+    overrides = {"base_url": base_url} if base_url else {}
+    return [open_model(n, lambda name: get_backend(name, **overrides)) for n in names]
+
+
+def _run_dir(args: argparse.Namespace) -> tuple[Path, list[CaseResult]]:
+    if args.resume:
+        path = args.resume / RESULTS_FILE
+        if not path.exists():
+            raise SuiteNotFound(f"nothing to resume: {path} does not exist")
+        repair_tail(path)
+        return args.resume, read_results(path)
+    directory = args.output or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    if (directory / RESULTS_FILE).exists():
+        raise SuiteNotFound(
+            f"{directory} already holds results; use --resume {directory} to continue it, "
+            "or another --output"
+        )
+    return directory, []
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Console(soft_wrap=False)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out = Console(soft_wrap=False, width=140)  # a log file or pipe: room for the tables
+    err = Console(stderr=True, soft_wrap=True)  # one-line messages stay one line
+    if args.list:
+        return _list(out)
+    if args.limit is not None and args.limit < 1:
+        return _error(err, "--limit must be at least 1")
+    try:
+        suites = [load_suite(p) for p in resolve(args.suite)]
+        directory, previous = _run_dir(args)
+    except SuiteNotFound as exc:
+        return _error(err, str(exc))
+    suite_errors = [str(e) for s in suites for e in s.errors]
+    for line in suite_errors:
+        err.print(f"[yellow]skipped[/] {line}", highlight=False)
+    names = list(dict.fromkeys(args.model or DEFAULT_MODELS))
+    try:
+        models = _open_models(names, args.base_url)
+    except ValueError as exc:  # UnknownModel: the message lists the known names
+        return _error(err, str(exc))
+
+    cache = AnswerCache(args.cache_dir, enabled=not args.no_cache)
+    evaluation = Evaluation(cache=cache, concurrency=args.concurrency)
+    done = {r.key for r in previous}
+    total = sum(
+        1
+        for m in models
+        for s in suites
+        for c in s.cases[: args.limit]
+        if (m.name, s.name, c.id) not in done
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    progress = Progress(*columns, TimeElapsedColumn(), console=err, transient=True)
+    with progress, ResultsWriter(directory / RESULTS_FILE) as writer:
+        task = progress.add_task("evaluating", total=total)
+
+        def advance(result: CaseResult) -> None:
+            progress.update(task, advance=1, description=f"{result.model} · {result.suite}")
+
+        new = evaluation.run(models, suites, writer, done=done, limit=args.limit, on_result=advance)
+
+    wanted = {(m.name, s.name) for m in models for s in suites}
+    results = [r for r in [*previous, *new] if (r.model, r.suite) in wanted]
+    model_errors = {m.name: m.error for m in models if m.error}
+    for model in names:  # a model that never produced any output (no key, server down...)
+        mine = [r for r in results if r.model == model]
+        if mine and all(r.error and not r.raw for r in mine) and model not in model_errors:
+            model_errors[model] = mine[0].error or "failed on every case"
+    meta = {
+        "run_id": directory.name,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "models": {m.name: m.identity for m in models},
+        "suites": [str(s.path) for s in suites],
+        "limit": args.limit,
+    }
+    info = RunInfo(meta, model_errors, suite_errors)
+    write_reports(directory, results, info, plots=not args.no_plots)
+
+    if args.format == "json":
+        print(json.dumps(json_payload(results), ensure_ascii=False))
+    elif args.format == "csv":
+        sys.stdout.write(runs_csv(results))
+    else:
+        from evaluation.report_terminal import print_report
+
+        print_report(results, out, model_errors)
+        out.print(f"Wrote {directory}/ (results.jsonl, summary.json, report.html, plots)")
+    return _exit_code(args, results, model_errors, err)
+
+
+def _exit_code(
+    args: argparse.Namespace,
+    results: list[CaseResult],
+    model_errors: dict[str, str],
+    err: Console,
+) -> int:
+    code = 0
+    if args.fail_under is not None:
+        key = METRICS[args.fail_metric]
+        for s in summaries(results):
+            value = getattr(s, key) * 100
+            if value < args.fail_under:
+                err.print(
+                    f"[red]below --fail-under:[/] {s.model} · {s.suite}: {args.fail_metric} "
+                    f"{value:.1f}% < {args.fail_under:g}%",
+                    highlight=False,
+                )
+                code = 1
+    for model, error in model_errors.items():
+        err.print(f"[bold red]{model}[/] failed on every case: {error}", highlight=False)
+        code = 1
+    return code

@@ -1,0 +1,148 @@
+"""Aggregates over case results: per-run summaries, per-function precision/recall, confusion."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from copilot.catalog import FUNCTION_NAMES
+from evaluation.results import CaseResult
+from evaluation.scoring import NO_CALL, percentile, rate
+
+OTHER = "(unknown name)"
+RUN_KEYS = [
+    "model",
+    "suite",
+    "n",
+    "name_match",
+    "call_match",
+    "valid",
+    "executed_match",
+    "reject_recall",
+    "latency_ms_p50",
+    "latency_ms_p95",
+    "tokens_avg",
+    "errors",
+]  # the `runs` entries of `--format json`, in the issue's order
+
+
+@dataclass
+class RunSummary:
+    """One model on one suite (or on everything, with suite "all")."""
+
+    model: str
+    suite: str
+    n: int
+    name_match: float
+    call_match: float
+    valid: float
+    executed_match: float
+    reject_recall: float | None
+    latency_ms_p50: float
+    latency_ms_p95: float
+    tokens_avg: float
+    errors: int
+    latency_ms_avg: float = 0.0
+    matches: int = 0
+    cached: int = 0
+    reject_cases: int = 0
+
+    def public(self) -> dict[str, object]:
+        """The fields of the `--format json` schema, in its order."""
+        data = asdict(self)
+        return {k: data[k] for k in RUN_KEYS}
+
+
+def summarise(model: str, suite: str, results: Sequence[CaseResult]) -> RunSummary:
+    """The seed's figures and ours for one group of results."""
+    latencies = [r.latency_ms for r in results]
+    rejects = [r for r in results if r.expects_reject]
+    return RunSummary(
+        model=model,
+        suite=suite,
+        n=len(results),
+        name_match=rate(r.name_match for r in results),
+        call_match=rate(r.call_match for r in results),
+        valid=rate(r.valid for r in results),
+        executed_match=rate(r.executed_match for r in results),
+        # "got it" means a valid reject_request: a malformed answer is never a refusal
+        reject_recall=rate(r.call_match for r in rejects) if rejects else None,
+        latency_ms_p50=percentile(latencies, 50),
+        latency_ms_p95=percentile(latencies, 95),
+        tokens_avg=sum(r.tokens for r in results) / len(results) if results else 0.0,
+        errors=sum(r.error is not None for r in results),
+        latency_ms_avg=sum(latencies) / len(latencies) if latencies else 0.0,
+        matches=sum(r.name_match for r in results),
+        cached=sum(r.cached for r in results),
+        reject_cases=len(rejects),
+    )
+
+
+def group(results: Iterable[CaseResult]) -> dict[tuple[str, str], list[CaseResult]]:
+    """Results by (model, suite), in first-seen order."""
+    out: dict[tuple[str, str], list[CaseResult]] = {}
+    for result in results:
+        out.setdefault((result.model, result.suite), []).append(result)
+    return out
+
+
+def models_of(results: Iterable[CaseResult]) -> list[str]:
+    return list(dict.fromkeys(r.model for r in results))
+
+
+def suites_of(results: Iterable[CaseResult]) -> list[str]:
+    return list(dict.fromkeys(r.suite for r in results))
+
+
+def summaries(results: Sequence[CaseResult]) -> list[RunSummary]:
+    return [summarise(m, s, rs) for (m, s), rs in group(results).items()]
+
+
+def _label(name: str) -> str:
+    return name if name in FUNCTION_NAMES or name == NO_CALL else OTHER
+
+
+@dataclass
+class FunctionScore:
+    name: str
+    precision: float | None
+    recall: float | None
+    support: int  # cases expecting this function
+    predicted: int  # cases whose first call was this function
+
+
+def per_function(results: Sequence[CaseResult]) -> list[FunctionScore]:
+    """Precision and recall of the first call's name, per expected function."""
+    pairs = [(r.expected_name, _label(r.actual_name)) for r in results]
+    support = Counter(e for e, _ in pairs)
+    predicted = Counter(a for _, a in pairs)
+    hits = Counter(e for e, a in pairs if e == a)
+    out = []
+    for name in FUNCTION_NAMES:
+        if not support[name] and not predicted[name]:
+            continue
+        out.append(
+            FunctionScore(
+                name=name,
+                precision=hits[name] / predicted[name] if predicted[name] else None,
+                recall=hits[name] / support[name] if support[name] else None,
+                support=support[name],
+                predicted=predicted[name],
+            )
+        )
+    return out
+
+
+def confusion(results: Sequence[CaseResult]) -> tuple[list[str], list[str], list[list[int]]]:
+    """(row labels = expected, column labels = predicted, counts), only labels that occur.
+
+    Columns include "(no call)" for malformed or empty answers and "(unknown name)" for names
+    outside the catalogue.
+    """
+    pairs = [(r.expected_name, _label(r.actual_name)) for r in results]
+    order = [*FUNCTION_NAMES, NO_CALL, OTHER]
+    rows = [n for n in order if any(e == n for e, _ in pairs)]
+    cols = [n for n in order if any(a == n for _, a in pairs) or n in rows]
+    counts = Counter(pairs)
+    return rows, cols, [[counts[(r, c)] for c in cols] for r in rows]

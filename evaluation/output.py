@@ -1,0 +1,109 @@
+"""What a run leaves behind: `runs/<id>/` files, and the machine-readable stdout formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evaluation.metrics import RUN_KEYS, per_function, summaries
+from evaluation.results import CaseResult
+
+CASE_KEYS = [
+    "model",
+    "suite",
+    "id",
+    "prompt",
+    "expected",
+    "actual",
+    "name_match",
+    "call_match",
+    "valid",
+    "executed_match",
+    "latency_ms",
+    "tokens",
+    "error",
+    "cached",
+]
+
+
+def _round(value: Any) -> Any:
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def json_payload(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """`{"runs": [...], "cases": [...]}` exactly as issue 5's schema (cases also say `cached`)."""
+    runs = [{k: _round(v) for k, v in s.public().items()} for s in summaries(results)]
+    cases = []
+    for r in results:
+        data = r.to_dict()
+        cases.append({k: data[k] for k in CASE_KEYS})
+    return {"runs": runs, "cases": cases}
+
+
+def runs_csv(results: Sequence[CaseResult]) -> str:
+    """One CSV row per model and suite, the JSON `runs` columns."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=RUN_KEYS, lineterminator="\n")
+    writer.writeheader()
+    for s in summaries(results):
+        writer.writerow({k: _round(v) for k, v in s.public().items()})
+    return buffer.getvalue()
+
+
+@dataclass
+class RunInfo:
+    """What a run knows besides its results: settings, and the problems it met."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    model_errors: dict[str, str] = field(default_factory=dict)
+    suite_errors: list[str] = field(default_factory=list)
+
+
+def write_summary(directory: Path, results: Sequence[CaseResult], info: RunInfo) -> Path:
+    """`summary.json` (runs, per-function scores, problems, run settings) and `summary.csv`."""
+    functions = {}
+    for model in dict.fromkeys(r.model for r in results):
+        functions[model] = [vars(f) for f in per_function([r for r in results if r.model == model])]
+    summary = {
+        **info.meta,
+        "runs": json_payload(results)["runs"],
+        "per_function": functions,
+        "model_errors": info.model_errors,
+        "suite_errors": info.suite_errors,
+    }
+    path = directory / "summary.json"
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (directory / "summary.csv").write_text(runs_csv(results), encoding="utf-8")
+    return path
+
+
+def write_reports(
+    directory: Path, results: Sequence[CaseResult], info: RunInfo, plots: bool = True
+) -> list[Path]:
+    """Every file of a run directory except `results.jsonl` (written as cases finish)."""
+    from evaluation.report_html import write_html
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = [write_summary(directory, results, info)]
+    images: list[Path] = []
+    if plots:
+        from evaluation.plots import write_plots
+
+        images = write_plots(results, directory)
+    written += images
+    written.append(
+        write_html(
+            directory / "report.html",
+            results,
+            title=f"Drone copilot evaluation · {info.meta.get('run_id', directory.name)}",
+            plots=images,
+            model_errors=info.model_errors,
+            suite_errors=info.suite_errors,
+        )
+    )
+    return written

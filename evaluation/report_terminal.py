@@ -1,0 +1,192 @@
+"""The terminal report: the seed's table and summary lines per model and suite, then ours.
+
+Rows whose function name does not match are red, as the seed styled them; rows whose name
+matches but whose arguments do not are yellow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from evaluation.metrics import (
+    RunSummary,
+    confusion,
+    group,
+    models_of,
+    per_function,
+    suites_of,
+    summarise,
+)
+from evaluation.results import CaseResult, calls_text
+
+SHORT = {
+    "takeoff_drone": "takeoff",
+    "land_drone": "land",
+    "control_drone_movement": "move",
+    "set_drone_speed": "speed",
+    "control_camera": "camera",
+    "control_gimbal": "gimbal",
+    "set_drone_lighting": "light",
+    "return_to_home": "rth",
+    "set_battery_saver_mode": "saver",
+    "set_obstacle_avoidance": "avoid",
+    "set_follow_me_mode": "follow",
+    "calibrate_sensors": "calib",
+    "set_autopilot": "autop",
+    "configure_led_display": "led",
+    "set_home_location": "home",
+    "reject_request": "reject",
+    "(no call)": "none",
+    "(unknown name)": "other",
+}
+FULL_TABLE_MAX = 40  # larger suites list only their mismatches in the terminal
+
+
+def _yes(flag: bool) -> str:
+    return "Yes" if flag else "No"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _count(label: str, hits: int, total: int) -> str:
+    share = hits / total * 100 if total else 0.0
+    return f"{label}: {hits} out of {total} ({share:.2f}%)"
+
+
+def row_style(result: CaseResult) -> str:
+    if not result.name_match:
+        return "black on red"
+    if not result.call_match:
+        return "black on yellow"
+    return ""
+
+
+def case_table(title: str, results: Sequence[CaseResult], full: bool) -> Table:
+    """The seed's Prompt / Actual / Expected / Match table, plus our columns."""
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    for column in ("Prompt", "Actual", "Expected", "Match", "Call", "Valid", "Exec", "ms"):
+        justify = "right" if column == "ms" else "left"
+        table.add_column(column, justify=justify, overflow="fold")
+    for r in results:
+        if not full and r.call_match:
+            continue
+        actual = calls_text(r.actual) or f"error: {r.error}"
+        if r.actual and r.error:
+            actual = f"{actual}  [{r.error}]"
+        table.add_row(
+            r.prompt,
+            actual,
+            calls_text(r.expected[:1]) + (" …" if len(r.expected) > 1 else ""),
+            _yes(r.name_match),
+            _yes(r.call_match),
+            _yes(r.valid),
+            _yes(r.executed_match),
+            f"{r.latency_ms:.0f}" + ("*" if r.cached else ""),
+            style=row_style(r),
+        )
+    return table
+
+
+def summary_lines(s: RunSummary) -> list[str]:
+    """The seed's three lines verbatim, then ours."""
+    lines = [
+        _count("Number of matches", s.matches, s.n),
+        f"Average latency per request: {s.latency_ms_avg:.2f} ms",
+        f"Average tokens used per request: {s.tokens_avg:.2f}",
+        _count("Call match", round(s.call_match * s.n), s.n),
+        _count("Valid calls", round(s.valid * s.n), s.n),
+        _count("Executed match", round(s.executed_match * s.n), s.n),
+    ]
+    if s.reject_recall is not None:
+        lines.append(
+            _count("Reject recall", round(s.reject_recall * s.reject_cases), s.reject_cases)
+        )
+    lines.append(f"Latency p50 / p95: {s.latency_ms_p50:.2f} ms / {s.latency_ms_p95:.2f} ms")
+    extra = f"Errors: {s.errors}"
+    if s.cached:
+        extra += f" · cached answers: {s.cached} of {s.n} (* in the ms column: first measured)"
+    lines.append(extra)
+    return lines
+
+
+def comparison_table(results: Sequence[CaseResult]) -> Table:
+    """Every model on every suite, side by side (and on all suites together)."""
+    table = Table(title="Comparison", title_justify="left")
+    for column in (
+        "suite", "model", "n", "name", "call", "valid", "exec", "reject recall",
+        "p50 ms", "p95 ms", "tokens", "errors",
+    ):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("suite", "model") else "right")
+    suites, models = suites_of(results), models_of(results)
+    groups = group(results)
+    rows = [(s, m, groups[(m, s)]) for s in suites for m in models if (m, s) in groups]
+    if len(suites) > 1:
+        rows += [("all", m, [r for r in results if r.model == m]) for m in models]
+    for suite, model, rs in rows:
+        s = summarise(model, suite, rs)
+        table.add_row(
+            suite, model, str(s.n), _pct(s.name_match), _pct(s.call_match), _pct(s.valid),
+            _pct(s.executed_match), _pct(s.reject_recall), f"{s.latency_ms_p50:.0f}",
+            f"{s.latency_ms_p95:.0f}", f"{s.tokens_avg:.1f}", str(s.errors),
+            style="bold" if suite == "all" else "",
+        )  # fmt: skip
+    return table
+
+
+def function_table(model: str, results: Sequence[CaseResult]) -> Table:
+    table = Table(title=f"Per function · {model}", title_justify="left")
+    for column in ("function", "expected", "predicted", "precision", "recall"):
+        table.add_column(column, justify="left" if column == "function" else "right")
+    for f in per_function(results):
+        table.add_row(f.name, str(f.support), str(f.predicted), _pct(f.precision), _pct(f.recall))
+    return table
+
+
+def confusion_table(model: str, results: Sequence[CaseResult]) -> Table:
+    rows, cols, counts = confusion(results)
+    table = Table(title=f"Confusion (rows expected, columns first call) · {model}")
+    table.title_justify = "left"
+    table.add_column("expected \\ got")
+    for c in cols:
+        table.add_column(SHORT.get(c, c), justify="right")
+    for name, line in zip(rows, counts, strict=True):
+        cells = []
+        for col, n in zip(cols, line, strict=True):
+            if not n:
+                cells.append(Text("·", style="dim"))
+            else:
+                cells.append(Text(str(n), style="green" if col == name else "bold red"))
+        table.add_row(SHORT.get(name, name), *cells)
+    return table
+
+
+def print_report(
+    results: Sequence[CaseResult],
+    console: Console,
+    model_errors: dict[str, str] | None = None,
+) -> None:
+    """Everything a person reads after a run, in order: cases, comparison, functions."""
+    for (model, suite), rs in group(results).items():
+        full = len(rs) <= FULL_TABLE_MAX
+        shown = "" if full else f" — {sum(not r.call_match for r in rs)} mismatches shown"
+        title = f"{model} · {suite} ({len(rs)} cases{shown})"
+        console.print(case_table(title, rs, full))
+        for line in summary_lines(summarise(model, suite, rs)):
+            console.print(line, highlight=False, markup=False)
+        console.print()
+    if not results:
+        console.print("No cases were run.")
+        return
+    console.print(comparison_table(results))
+    for model in models_of(results):
+        rs = [r for r in results if r.model == model]
+        console.print(function_table(model, rs))
+        console.print(confusion_table(model, rs))
+    for model, error in (model_errors or {}).items():
+        console.print(f"[bold red]{model}[/] could not run: {error}", highlight=False)

@@ -1,0 +1,152 @@
+"""Replay suites against models: ask (or read the cache), score, append the result.
+
+Each finished case is cached and appended to `results.jsonl` before the next one starts, so a
+killed run resumes where it stopped: cases already in the results file are skipped, and cases
+answered but not yet written come back from the cache. API backends run `concurrency` cases at
+once in threads; local models run one at a time (they already use every core).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from copilot.backend import Backend, Completion
+from copilot.catalog import tools as catalogue_tools
+from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+from evaluation.cache import AnswerCache, cache_key
+from evaluation.executed import executed_match
+from evaluation.results import CaseResult, ResultsWriter
+from evaluation.scoring import is_valid, score
+from evaluation.suites import Case, Suite
+
+OnResult = Callable[[CaseResult], None]
+
+
+@dataclass
+class ModelHandle:
+    """A model name with its backend, or the one-line reason it could not be made."""
+
+    name: str
+    backend: Backend | None = None
+    error: str | None = None
+
+    @property
+    def identity(self) -> str:
+        if self.backend is None:
+            return f"unavailable:{self.name}"
+        try:
+            return str(self.backend.identity)
+        except Exception as exc:  # an identity that needs a missing file is a model error
+            self.error = self.error or _one_line(exc)
+            return f"unavailable:{self.name}"
+
+    @property
+    def concurrent(self) -> bool:
+        """Whether several requests may run at once (API backends yes, local models no)."""
+        flag = getattr(self.backend, "concurrent", None)
+        if flag is not None:
+            return bool(flag)
+        return not self.name.startswith(("local", "replay"))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def open_model(name: str, factory: Callable[[str], Backend]) -> ModelHandle:
+    """Build a backend; any failure but an unknown name becomes the model's error line."""
+    try:
+        return ModelHandle(name, backend=factory(name))
+    except Exception as exc:
+        if type(exc).__name__ == "UnknownModel":
+            raise
+        return ModelHandle(name, error=_one_line(exc))
+
+
+@dataclass
+class Evaluation:
+    """Settings shared by every case of a run."""
+
+    cache: AnswerCache = field(default_factory=AnswerCache)
+    system_prompt: str | None = DEFAULT_SYSTEM_PROMPT
+    tools: list[dict[str, Any]] = field(default_factory=catalogue_tools)
+    concurrency: int = 4
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def ask(self, model: ModelHandle, case: Case) -> tuple[Completion, bool]:
+        """The model's answer to one case, and whether it came from the cache."""
+        messages = case.messages(self.system_prompt)
+        if model.error is not None or model.backend is None:
+            return Completion(error=model.error or "model unavailable"), False
+        params = {**getattr(model.backend, "params", {}), **self.params}
+        key = cache_key(model.identity, messages, self.tools, params)
+        if model.error is not None:
+            return Completion(error=model.error), False
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit, True
+        started = time.perf_counter()
+        try:
+            completion = model.backend.complete(messages, self.tools)
+        except Exception as exc:  # the protocol says never raise; a broken backend still may
+            completion = Completion(error=_one_line(exc))
+        if not completion.latency_ms:
+            completion.latency_ms = (time.perf_counter() - started) * 1000
+        self.cache.put(key, completion)
+        return completion, False
+
+    def run_case(self, model: ModelHandle, case: Case) -> CaseResult:
+        """Ask, score (executed match in the headless simulator) and package one case."""
+        completion, cached = self.ask(model, case)
+        valid = is_valid(completion)
+        executed = executed_match(case.expected, completion.calls, case.setup, valid=valid)
+        scores = score(case.expected, completion, executed=executed)
+        return CaseResult.build(
+            model.name, case, completion, scores, cached=cached, identity=model.identity
+        )
+
+    def run(
+        self,
+        models: Sequence[ModelHandle],
+        suites: Sequence[Suite],
+        writer: ResultsWriter | None = None,
+        done: set[tuple[str, str, str]] | None = None,
+        limit: int | None = None,
+        on_result: OnResult | None = None,
+    ) -> list[CaseResult]:
+        """Every model on every suite; returns the new results in suite order."""
+        done = done or set()
+        out: list[CaseResult] = []
+        for model in models:
+            for suite in suites:
+                cases = [
+                    c for c in suite.cases[:limit] if (model.name, suite.name, c.id) not in done
+                ]
+                out.extend(self._run_cases(model, cases, writer, on_result))
+        return out
+
+    def _run_cases(
+        self,
+        model: ModelHandle,
+        cases: list[Case],
+        writer: ResultsWriter | None,
+        on_result: OnResult | None,
+    ) -> list[CaseResult]:
+        def finish(case: Case) -> CaseResult:
+            result = self.run_case(model, case)
+            if writer is not None:
+                writer.append(result)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        workers = max(1, self.concurrency) if model.concurrent else 1
+        if workers == 1 or len(cases) < 2:
+            return [finish(case) for case in cases]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eval") as pool:
+            return list(pool.map(finish, cases))
