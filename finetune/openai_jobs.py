@@ -125,9 +125,9 @@ def confirm(message: str, yes: bool) -> None:
 def make_client(base_url: str | None = None) -> Any:
     """The official client, with OPENAI_API_KEY / OPENAI_BASE_URL from the environment or .env."""
     import openai
-    from dotenv import load_dotenv
+    from dotenv import find_dotenv, load_dotenv
 
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # the working directory's .env; never overrides env
     key = os.environ.get("OPENAI_API_KEY")
     if not key:
         raise JobError("set OPENAI_API_KEY (environment or .env) to use OpenAI fine-tuning")

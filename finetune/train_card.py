@@ -7,6 +7,7 @@ after training by `add_evaluation`), and the Gemma terms the weights are under.
 
 from __future__ import annotations
 
+import json
 import platform
 import re
 from dataclasses import asdict
@@ -30,6 +31,35 @@ GEMMA_TERMS = (
 
 def _size_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6
+
+
+def card_figures(cfg: TrainConfig, result: TrainResult) -> dict:
+    """The card's key figures, also embedded as JSON so scripts (the benchmark) can read them."""
+    state = result.state
+    return {
+        "n_train": result.n_train,
+        "n_val": result.n_val,
+        "examples_seen": state.examples,
+        "steps": state.step,
+        "epochs": cfg.epochs,
+        "training_seconds": round(state.seconds, 1),
+        "wall_seconds": round(result.wall_seconds, 1),
+        "seconds_per_100_examples": round(state.seconds / max(1, state.examples) * 100, 1),
+        "best_val_accuracy": state.best_accuracy,
+        "device": result.device,
+        "data_sha256": result.data_sha256,
+    }
+
+
+def read_card_figures(folder: str | Path) -> dict:
+    """The figures `card_figures` embedded in an adapter's README.md."""
+    path = Path(folder) / "README.md"
+    if not path.exists():
+        raise FileNotFoundError(f"no model card: {path} is missing")
+    match = re.search(r"<!-- figures: (\{.*?\}) -->", path.read_text(encoding="utf-8"))
+    if not match:
+        raise ValueError(f"{path} has no figures block (written by an older trainer?)")
+    return json.loads(match[1])
 
 
 def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
@@ -68,6 +98,8 @@ def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
         f"| first / last training loss | {result.first_loss:.3f} / {result.last_loss:.3f} |",
         f"| adapter size | {_size_mb(folder):.1f} MB |",
         f"| written | {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC |",
+        "",
+        f"<!-- figures: {json.dumps(card_figures(cfg, result))} -->",
         "",
         "Validation call accuracy is teacher-forced exact match: the example counts when the "
         "model's most likely token is the target token at every position of the answer, which is "

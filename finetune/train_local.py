@@ -365,6 +365,7 @@ def train(cfg: TrainConfig) -> TrainResult:
             while state.epoch < cfg.epochs and stopped == "epochs":
                 batches = make_batches(train_items, cfg.batch_size, cfg.seed, state.epoch)
                 for indices in batches[state.batch :]:
+                    tick = time.perf_counter()
                     batch = collate([train_items[i] for i in indices], pad_id, device)
                     loss = F.cross_entropy(target_logits(model, batch), batch["labels"])
                     loss.backward()
@@ -375,7 +376,9 @@ def train(cfg: TrainConfig) -> TrainResult:
                     state.step, state.batch = state.step + 1, state.batch + 1
                     state.examples += len(indices)
                     state.seconds = time.time() - started
-                    record({"step": state.step, "epoch": state.epoch, "loss": loss.item()})
+                    seconds = round(time.perf_counter() - tick, 3)
+                    record({"step": state.step, "epoch": state.epoch, "loss": loss.item(),
+                            "examples": len(indices), "seconds": seconds})  # fmt: skip
                     progress.advance(loss.item(), state.epoch + 1, cfg.epochs)
                     limit = _limit_reached(cfg, state)
                     due = cfg.eval_every and state.step % cfg.eval_every == 0
