@@ -49,6 +49,7 @@ class LocalBackend:
         base_model: str | Path | None = None,
         decoder: str = "grammar",
         max_new_tokens: int = 64,
+        max_calls: int = 1,
     ) -> None:
         if style not in ("base", "ft"):
             raise ValueError(f"style must be 'base' or 'ft', got {style!r}")
@@ -60,6 +61,7 @@ class LocalBackend:
         self.base_model = base_model
         self.decoder = decoder
         self.max_new_tokens = max_new_tokens
+        self.max_calls = max_calls
         self._lock = threading.Lock()
         self._engine: Any = None
 
@@ -81,8 +83,13 @@ class LocalBackend:
                     from copilot.grammar_decoder import GrammarDecoder
 
                     self._engine = GrammarDecoder(
-                        model, tokenizer, style=self.style, prefix=self._prefix_text()
+                        model,
+                        tokenizer,
+                        style=self.style,
+                        prefix=self._prefix_text(),
+                        max_calls=self.max_calls,
                     )
+                    self._engine.decode(self.render([{"role": "user", "content": "hi"}]), 4)
                 else:
                     self._engine = (model, tokenizer)
             return self._engine

@@ -1,0 +1,229 @@
+"""The call syntax as a small grammar, built from the catalogue: which texts can still become valid calls.
+
+Every valid call, written the way `str(ToolCall)` writes it (`control_camera(mode="video",
+duration=30)`), is one of a few dozen *skeletons*: a function name and its arguments in schema
+order, with each enum value spelled out and each number left as a slot with its range. The
+skeletons are enumerated from the catalogue itself (every combination of enum values and optional
+arguments that `validate_call` accepts), so the conditional rules (duration iff video, colour
+unless rainbow, coordinates iff custom) come for free.
+
+`CallGrammar.status(text)` says whether `text` is a dead end, a prefix of a valid output, or a
+complete output; `forced(text)` is the literal text every valid continuation starts with. The
+decoder uses both to constrain a model token by token. Pure Python, no torch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, lru_cache
+
+from copilot.catalog import FUNCTION_NAMES, ToolCall, parameters_schema, validate_call
+
+DEAD, PARTIAL, COMPLETE = 0, 1, 2
+MAX_DECIMALS = 7
+_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]*")
+_INT_FORM = re.compile(r"-?(0|[1-9][0-9]*)")
+_FLOAT_FORM = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]{1,7}")  # up to MAX_DECIMALS
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A number inside a call: an integer or a decimal, with its inclusive range."""
+
+    kind: str  # "int" or "float"
+    lo: float
+    hi: float
+
+    def complete(self, s: str) -> bool:
+        form = _INT_FORM if self.kind == "int" else _FLOAT_FORM
+        return bool(form.fullmatch(s)) and s != "-0" and self.lo <= float(s) <= self.hi
+
+    def prefix(self, s: str) -> bool:
+        """Whether some completion of `s` is a valid number for this slot."""
+        if s in ("", "-"):
+            return s == "" or self.lo < 0
+        neg = s.startswith("-")
+        body = s[1:] if neg else s
+        whole, dot, frac = body.partition(".")
+        if not whole or (len(whole) > 1 and whole[0] == "0") or (neg and body == "0"):
+            return False
+        if dot and (self.kind == "int" or len(frac) > MAX_DECIMALS):
+            return False
+        sign = -1 if neg else 1
+        if dot:  # completions lie in [x, x + 10^-len(frac)] (towards larger magnitude)
+            x = Decimal(whole + "." + (frac or "0"))
+            spans = [(x, x + Decimal(1).scaleb(-len(frac)))]
+        else:  # completions: x itself, x.ddd, and x followed by k more digits
+            x = Decimal(whole)
+            spans = [(x, x + 1)] if x == 0 else []
+            spans += [(x * 10**k, (x + 1) * 10**k) for k in range(0, 7) if x != 0 or k == 0]
+            if self.kind == "int":
+                spans = [(a, b - 1) for a, b in spans]
+        for a, b in spans:
+            lo, hi = (a, b) if sign > 0 else (-b, -a)
+            if hi >= Decimal(str(self.lo)) and lo <= Decimal(str(self.hi)):
+                return True
+        return False
+
+
+Segment = str | Slot
+
+
+def _sample(spec: dict) -> object:
+    """A valid value for a number spec, used only to test which skeletons validate."""
+    lo, hi = spec.get("minimum", 0), spec.get("maximum", 1)
+    return (lo + hi) // 2 if spec.get("type") == "integer" else (lo + hi) / 2.0
+
+
+def _segments_for(key: str, spec: dict, value: object) -> list[Segment]:
+    """The segments of one `key=value` argument, in `str(ToolCall)`'s spelling."""
+    if "enum" in spec:
+        return [f"{key}={json.dumps(value)}"]
+    if "properties" in spec:  # an object of numbers, e.g. coordinates
+        out: list[Segment] = [f"{key}={{"]
+        for i, (sub, sub_spec) in enumerate(spec["properties"].items()):
+            out.append(("" if i == 0 else ", ") + f"{json.dumps(sub)}: ")
+            out.append(_slot(sub_spec))
+        out.append("}")
+        return out
+    return [f"{key}=", _slot(spec)]
+
+
+def _slot(spec: dict) -> Slot:
+    kind = "int" if spec.get("type") == "integer" else "float"
+    return Slot(kind, spec.get("minimum", -1e9), spec.get("maximum", 1e9))
+
+
+def _merge(segments: list[Segment]) -> tuple[Segment, ...]:
+    """Adjacent literals joined, so a skeleton alternates literal and slot."""
+    out: list[Segment] = []
+    for seg in segments:
+        if isinstance(seg, str) and out and isinstance(out[-1], str):
+            out[-1] += seg
+        elif seg != "":
+            out.append(seg)
+    return tuple(out)
+
+
+@cache
+def skeletons() -> tuple[tuple[Segment, ...], ...]:
+    """Every call shape the catalogue accepts, enumerated and checked by `validate_call`."""
+    found = []
+    for name in FUNCTION_NAMES:
+        schema = parameters_schema(name, descriptions=False)
+        props = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        choices = []
+        for key, spec in props.items():
+            values: list[object] = list(spec["enum"]) if "enum" in spec else [_sample_value(spec)]
+            if key not in required:
+                values.append(None)  # absent
+            choices.append([(key, spec, v) for v in values])
+        for combo in itertools.product(*choices):
+            args = {key: v for key, _, v in combo if v is not None}
+            if not isinstance(validate_call(name, args), ToolCall):
+                continue
+            segments: list[Segment] = [f"{name}("]
+            present = [(key, spec, v) for key, spec, v in combo if v is not None]
+            for i, (key, spec, value) in enumerate(present):
+                segments.append(", " if i else "")
+                segments += _segments_for(key, spec, value)
+            segments.append(")")
+            found.append(_merge(segments))
+    return tuple(found)
+
+
+def _sample_value(spec: dict) -> object:
+    if "properties" in spec:
+        return {k: _sample(s) for k, s in spec["properties"].items()}
+    return _sample(spec)
+
+
+def _walk(skeleton: tuple[Segment, ...], text: str) -> tuple[int, str]:
+    """(status, forced literal text next) of `text` against one skeleton."""
+    i = 0
+    for seg in skeleton:
+        if isinstance(seg, str):
+            rest = text[i : i + len(seg)]
+            if len(rest) < len(seg):  # the text ends inside this literal
+                return (PARTIAL, seg[len(rest) :]) if seg.startswith(rest) else (DEAD, "")
+            if rest != seg:
+                return DEAD, ""
+            i += len(seg)
+        else:
+            number = _NUMBER.match(text, i).group()  # type: ignore[union-attr]
+            if i + len(number) == len(text):  # the text ends inside (or just before) the number
+                return (PARTIAL, "") if seg.prefix(number) else (DEAD, "")
+            if not seg.complete(number):
+                return DEAD, ""
+            i += len(number)
+    return (COMPLETE, "") if i == len(text) else (DEAD, "")
+
+
+class CallGrammar:
+    """Outputs of one to `max_calls` calls separated by `separator`, optionally after one space."""
+
+    def __init__(self, max_calls: int = 4, separator: str = "\n", lead_space: bool = False):
+        self.max_calls = max_calls
+        self.separator = separator
+        self.lead_space = lead_space
+        self.skeletons = skeletons()
+
+    def _parts(self, text: str) -> list[str] | None:
+        if self.lead_space and text.startswith(" "):
+            text = text[1:]
+        parts = text.split(self.separator) if self.max_calls > 1 else [text]
+        return parts if len(parts) <= self.max_calls else None
+
+    def _last(self, text: str) -> tuple[int, str]:
+        """(status, forced) of the text, where every call but the last must be complete."""
+        parts = self._parts(text)
+        if parts is None:
+            return DEAD, ""
+        if any(_status_forced(p)[0] != COMPLETE for p in parts[:-1]):
+            return DEAD, ""
+        return _status_forced(parts[-1])
+
+    def status(self, text: str) -> int:
+        return self._last(text)[0]
+
+    def forced(self, text: str) -> str:
+        """The literal text that every valid continuation of `text` starts with."""
+        return self._last(text)[1]
+
+
+@lru_cache(maxsize=65536)
+def _status_forced(text: str) -> tuple[int, str]:
+    """One call's status, and the common literal continuation of every skeleton it fits."""
+    best, forced = DEAD, None
+    for skeleton in skeletons():
+        status, rest = _walk(skeleton, text)
+        if status == DEAD:
+            continue
+        best = max(best, status)
+        if status == COMPLETE:
+            rest = ""
+        forced = rest if forced is None else _common_prefix(forced, rest)
+    if best == COMPLETE:
+        forced = ""
+    return best, forced or ""
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def sample_texts() -> list[str]:
+    """Texts covering every literal and number shape, for picking the grammar's vocabulary."""
+    out = []
+    for skeleton in skeletons():
+        for filler in ("", "-", ".", "-0.", "0"):
+            out.append("".join(s if isinstance(s, str) else filler for s in skeleton))
+    return out

@@ -1,0 +1,172 @@
+"""Fast greedy decoding constrained to the call syntax, in plain torch over a transformers model.
+
+What makes it fast (each measured in bench/bench_backends.py, numbers in the README):
+1. Logits only over the grammar's vocabulary. The output layer is 262,144 x 640; the call syntax
+   can emit only ~1-2 thousand distinct tokens (names, keys, enum values, digits, punctuation), so
+   we multiply the last hidden state by those rows of the tied embedding matrix only.
+2. Forced text in one forward pass. Once `take` is chosen, `off_drone(altitude=` is the only valid
+   continuation: we tokenize it and feed it as a draft in one pass, then check each draft token
+   against the model's own constrained choice at that position (like speculative decoding, with the
+   grammar as the draft model), so the output is exactly what token-by-token greedy would give.
+   After a complete call the end-of-turn token is drafted too.
+3. The fixed prompt prefix (the base prompt's catalogue and examples) is computed once; its KV
+   cache is cropped back to it after each request.
+4. No `generate` machinery: one `model.model(...)` call per step, in inference mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from copilot.grammar import COMPLETE, DEAD, CallGrammar, sample_texts
+
+
+class GrammarDecoder:
+    """Greedy, deterministic, always well-formed: returns call text the parser accepts."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, *, style: str, prefix: str = "", max_calls: int = 1
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.base = model.get_decoder() if hasattr(model, "get_decoder") else model.model
+        self.device = next(model.parameters()).device
+        if style == "base":  # one call on the line after "Call:", then a newline
+            self.grammar = CallGrammar(max_calls=1, lead_space=True)
+            end_texts = ["\n", "\n\n"]
+        else:
+            self.grammar = CallGrammar(max_calls=max_calls, separator="\n")
+            end_texts = ["<end_of_turn>"]
+        vocab: dict[str, int] = tokenizer.get_vocab()
+        self.end_ids = {vocab[t] for t in end_texts if t in vocab}
+        self.end_ids.add(tokenizer.eos_token_id)
+        self.token_text = _grammar_vocabulary(vocab, lead_space=style == "base")
+        for i in self.end_ids:
+            self.token_text[i] = ""
+        ids = sorted(self.token_text)
+        self.ids = torch.tensor(ids, device=self.device)
+        self.texts = [self.token_text[i] for i in ids]
+        head = model.get_output_embeddings().weight
+        self.head = head.detach()[self.ids].contiguous()  # [G, hidden]: the rows we may emit
+        self.prefix = prefix
+        self.prefix_ids = tokenizer(prefix, return_tensors="pt").input_ids.to(self.device)
+        self.cache: Any = None
+        self.forwards = 0  # forward passes, for the benchmark
+
+    # ------------------------------------------------------------------ model calls
+
+    @torch.inference_mode()
+    def _forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Run `ids` [1, n] after the cache; return the final hidden states [n, hidden]."""
+        from transformers import DynamicCache
+
+        if self.cache is None:
+            self.cache = DynamicCache()
+        out = self.base(input_ids=ids, past_key_values=self.cache, use_cache=True)
+        self.forwards += 1
+        return out.last_hidden_state[0]
+
+    def _reset_to_prefix(self) -> int:
+        """Crop the cache back to the fixed prefix (computing it the first time)."""
+        n = self.prefix_ids.shape[1]
+        if self.cache is None or self.cache.get_seq_length() < n:
+            self.cache = None
+            self._forward(self.prefix_ids)
+        elif self.cache.get_seq_length() > n:
+            self.cache.crop(n - self.cache.get_seq_length())
+        return n
+
+    # ------------------------------------------------------------------ choosing tokens
+
+    def _choose(self, hidden: torch.Tensor, text: str) -> int | None:
+        """The highest-scoring grammar token that keeps `text` valid (an end id if complete)."""
+        logits = self.head @ hidden  # [G]
+        complete = self.grammar.status(text) == COMPLETE
+        best = int(torch.argmax(logits))
+        if self._allowed(best, text, complete):
+            return int(self.ids[best])
+        for index in torch.argsort(logits, descending=True).tolist():
+            if self._allowed(index, text, complete):
+                return int(self.ids[index])
+        return None
+
+    def _allowed(self, index: int, text: str, complete: bool) -> bool:
+        piece = self.texts[index]
+        if piece == "":  # an end id
+            return complete
+        return self.grammar.status(text + piece) != DEAD
+
+    def _draft(self, text: str) -> list[int]:
+        """Tokens the grammar forces next, plus the end token if that makes the output complete."""
+        forced = self.grammar.forced(text)
+        ids = self.tokenizer(forced, add_special_tokens=False).input_ids if forced else []
+        if self.grammar.status(text + forced) == COMPLETE:
+            ids.append(min(self.end_ids - {self.tokenizer.eos_token_id}, default=0))
+        return [i for i in ids if i in self.token_text]
+
+    # ------------------------------------------------------------------ decoding
+
+    def decode(self, prompt: str, max_new_tokens: int = 64) -> tuple[str, int, int]:
+        """(output text, prompt tokens, completion tokens) for a prompt that starts with the prefix."""
+        n_prefix = self._reset_to_prefix()
+        rest = prompt[len(self.prefix) :] if prompt.startswith(self.prefix) else prompt
+        if not prompt.startswith(self.prefix):  # not our prefix: start from scratch
+            self.cache, n_prefix = None, 0
+            rest_ids = self.tokenizer(rest, return_tensors="pt").input_ids
+        else:
+            rest_ids = self.tokenizer(rest, add_special_tokens=False, return_tensors="pt").input_ids
+        try:
+            text, produced = self._decode_after(rest_ids, max_new_tokens)
+        except BaseException:
+            self.cache = None  # never reuse a cache a failed request may have left half-written
+            raise
+        return text, n_prefix + rest_ids.shape[1], produced
+
+    def _decode_after(self, rest_ids: torch.Tensor, max_new_tokens: int) -> tuple[str, int]:
+        hidden = self._forward(rest_ids.to(self.device))[-1]
+        text, produced = "", 0
+        token = self._choose(hidden, text)
+        while token is not None and token not in self.end_ids and produced < max_new_tokens:
+            text += self.token_text[token]
+            produced += 1
+            draft = self._draft(text)
+            hidden_all = self._forward(torch.tensor([[token, *draft]], device=self.device))
+            token = None
+            for i, drafted in enumerate(draft):
+                chosen = self._choose(hidden_all[i], text)
+                if chosen != drafted:  # the model disagrees: drop the rest of the draft
+                    self.cache.crop(i - len(draft))
+                    token = chosen
+                    break
+                if drafted in self.end_ids:
+                    return text, produced + 1
+                text += self.token_text[drafted]
+                produced += 1
+            else:
+                token = self._choose(hidden_all[-1], text)
+        produced += token in self.end_ids if token is not None else 0
+        return text, produced
+
+
+def _grammar_vocabulary(vocab: dict[str, int], lead_space: bool) -> dict[int, str]:
+    """{token id: text} for every token that can occur in a valid output (a small superset).
+
+    Gemma splits digits into single tokens, so a token is either a digit or a piece of the
+    literal text around the numbers; every substring of the sample texts up to the longest
+    token's length is looked up.
+    """
+    longest = 24  # longer tokens are runs of spaces or prose, never call text
+    wanted: set[str] = set("0123456789")
+    for sample in sample_texts():
+        for text in (sample, " " + sample, "\n" + sample):
+            for i in range(len(text)):
+                for j in range(i + 1, min(len(text), i + longest) + 1):
+                    wanted.add(text[i:j])
+    out = {}
+    for token, index in vocab.items():
+        text = token.replace("\u2581", " ")
+        if text in wanted:
+            out[index] = text
+    return out
