@@ -163,8 +163,15 @@ def _step(s: DroneState, world: World, budget: float, until_idle: bool) -> tuple
         note = "battery 5%: landing now"
         new = replace(new, battery_stage=3, plan=plan, notes=(*new.notes, note))
     if new.flying and battery <= 0:
-        new = replace(new, flying=False, crashed=True, altitude=0.0, plan=(),
-                      crash_reason="battery depleted", notes=(*new.notes, "CRASH: battery depleted"))  # fmt: skip
+        new = replace(
+            new,
+            flying=False,
+            crashed=True,
+            altitude=0.0,
+            plan=(),
+            crash_reason="battery depleted",
+            notes=(*new.notes, "CRASH: battery depleted"),
+        )
     if not new.flying and new.battery_stage < 3 and battery <= LAND_AT + 1e-9:
         new = replace(new, battery_stage=3)
     return new, h

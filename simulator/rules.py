@@ -73,9 +73,10 @@ def _move(s: DroneState, a: dict[str, Any], w: World) -> tuple[DroneState, Ack]:
             )
         if target < MIN_MOVE_ALTITUDE:
             return _denied(
-                s, f"ground: descending {dist:.0f} m from {alt:.0f} m would reach the ground; "
+                s,
+                f"ground: descending {dist:.0f} m from {alt:.0f} m would reach the ground; "
                 "use land_drone to land",
-            )  # fmt: skip
+            )
         ob = w.obstacle_at(x, y, target) if direction == "down" else None
         if ob is not None:
             if s.obstacle_avoidance:

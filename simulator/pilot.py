@@ -1,0 +1,207 @@
+"""A `Pilot`: one simulated drone, the model that flies it, and the work between them.
+
+Typed text goes to the model in a background thread (the UI never waits on it); the answer's tool
+calls run on the pure core; photos and video frames are written to the captures folder. The app
+has one pilot, or two in `--compare` mode. The model is reached only through
+`copilot.registry.get_backend(name)` and the `Backend` protocol.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from copilot.backend import Completion
+from copilot.catalog import FUNCTION_NAMES, ToolCall, tools
+from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+from simulator.core import DroneState, World, advance, as_tool_call, execute, start_state
+from simulator.render_panel import LogLine
+
+VIDEO_FRAME_EVERY = 1.0  # seconds of flight between saved video frames
+_BACKENDS: dict[str, Any] = {}  # one backend per model name per process: models load once
+_BACKENDS_LOCK = threading.Lock()
+
+
+def backend_for(name: str) -> Any:
+    """The backend for a model name, built once. Raises the registry's one-line errors."""
+    with _BACKENDS_LOCK:
+        if name not in _BACKENDS:
+            from copilot.registry import get_backend
+
+            _BACKENDS[name] = get_backend(name)
+        return _BACKENDS[name]
+
+
+def ask_model(name: str, text: str) -> Completion:
+    """One command to a model. Never raises: any failure is a Completion with an error."""
+    start = time.perf_counter()
+    try:
+        backend = backend_for(name)
+        messages = [
+            {"role": "system", "content": DEFAULT_SYSTEM_PROMPT},
+            {"role": "user", "content": text},
+        ]
+        completion = backend.complete(messages, tools=tools())
+    except Exception as exc:  # unknown model, missing adapter or key, a backend bug
+        completion = Completion(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    if not completion.latency_ms:
+        completion.latency_ms = (time.perf_counter() - start) * 1000
+    return completion
+
+
+def looks_like_call(text: str) -> bool:
+    """Whether typed text is a tool call to run as-is (JSON, or `name(...)`), not a command."""
+    s = text.strip()
+    if s.startswith("{"):
+        return True
+    head = s.split("(", 1)[0].strip()
+    return "(" in s and head in FUNCTION_NAMES
+
+
+@dataclass
+class _Job:
+    text: str
+    started: float
+    result: Completion | None = None
+    thread: threading.Thread | None = None
+
+
+@dataclass
+class Pilot:
+    """One drone and the model flying it."""
+
+    model: str
+    world: World
+    log: Callable[[LogLine], None]
+    captures: Path = Path("captures")
+    tag: str = ""  # shown on log lines in compare mode
+    airborne: bool = False
+    renderer: Any = None  # a SimRenderer, for photos and video frames (None: no captures)
+    state: DroneState = field(init=False)
+    trail: list[tuple[float, float]] = field(default_factory=list)
+    status: str = ""
+    job: _Job | None = None
+    _video_clock: float = 0.0
+    _video_frame: int = 0
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.state = start_state(self.world, self.airborne)
+        self.trail = [(self.state.x, self.state.y)]
+        self.status = ""
+
+    def _log(self, text: str, kind: str) -> None:
+        self.log(LogLine(text, kind, self.tag))
+
+    # ------------------------------------------------------------------ the model
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def thinking(self, now: float | None = None) -> str:
+        if self.job is None:
+            return ""
+        elapsed = (now if now is not None else time.perf_counter()) - self.job.started
+        return f"thinking… {elapsed:.1f} s"
+
+    def ask(self, text: str, wait: bool = False) -> None:
+        """Send a command to the model: in a daemon thread (so closing the window never waits),
+        or in this thread with wait=True (headless scripts)."""
+        if self.job is not None:
+            self._log(f"{self.model} is still answering; wait for it", "error")
+            return
+        job = _Job(text, time.perf_counter())
+        self.job = job
+
+        def work() -> None:
+            job.result = ask_model(self.model, text)
+
+        if wait:
+            work()
+            self.poll()
+            return
+        job.thread = threading.Thread(target=work, name=f"model-{self.model}", daemon=True)
+        job.thread.start()
+
+    def poll(self) -> None:
+        """Run the calls of a finished answer (call once per frame)."""
+        job = self.job
+        if job is None or job.result is None:
+            return
+        self.job = None
+        c = job.result
+        self.status = f"{self.model} · {c.latency_ms:,.0f} ms"
+        if c.error:
+            raw = f" (output: {c.raw.strip()[:80]!r})" if c.raw.strip() else ""
+            self._log(f"{self.model}: {c.error}{raw}", "error")
+            return
+        for call in c.calls:
+            self.run_call(call)
+
+    # ------------------------------------------------------------------ the drone
+    def run_call(self, call: Any) -> None:
+        before = self.state
+        self.state, ack = execute(self.state, call, self.world)
+        checked = as_tool_call(call)
+        shown = str(checked) if isinstance(checked, ToolCall) else str(call)
+        self._log(shown.strip()[:200], "call")
+        self._log(f"{ack.status}" + (f": {ack.reason}" if ack.reason else ""), ack.status)
+        if self.state.photos_taken > before.photos_taken:
+            self._save_photo()
+        if self.state.videos_recorded > before.videos_recorded:
+            self._video_clock, self._video_frame = 0.0, 0
+
+    def tick(self, dt: float) -> None:
+        """Fly for dt seconds: motion, trail, notes the drone raised, video frames."""
+        if dt <= 0:
+            return
+        recording = self.state.recording
+        self.state = advance(self.state, self.world, dt)
+        last = self.trail[-1] if self.trail else None
+        if last is None or math.dist(last, (self.state.x, self.state.y)) > 0.7:
+            self.trail.append((self.state.x, self.state.y))
+            del self.trail[:-1500]
+        if self.state.notes:
+            for note in self.state.notes:
+                self._log(note, "crash" if note.startswith("CRASH") else "note")
+            self.state = replace(self.state, notes=())
+        if recording and self.renderer is not None:
+            self._video_clock += dt
+            if self._video_clock >= VIDEO_FRAME_EVERY or self._video_frame == 0:
+                self._video_clock = 0.0
+                self._save_video_frame()
+
+    def _save_photo(self) -> None:
+        if self.renderer is None:
+            return
+        from simulator.render import save_png
+
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = (
+            f"{self.tag + '-' if self.tag else ''}photo-{self.state.photos_taken:03d}-{stamp}.png"
+        )
+        path = self.captures / name
+        save_png(self.renderer.camera_view(self.state), path)
+        self._log(f"photo saved: {path}", "info")
+
+    def _save_video_frame(self) -> None:
+        from simulator.render import save_png
+
+        folder = (
+            self.captures
+            / f"{self.tag + '-' if self.tag else ''}video-{self.state.videos_recorded:03d}"
+        )
+        self._video_frame += 1
+        save_png(
+            self.renderer.camera_view(self.state, (320, 240)),
+            folder / f"frame-{self._video_frame:04d}.png",
+        )
+        if self._video_frame == 1:
+            self._log(f"recording frames to {folder}/", "info")
