@@ -87,6 +87,7 @@ def _error(console: Console, message: str, code: int = 2) -> int:
 def _list(console: Console) -> int:
     from copilot.registry import list_models
 
+    console.soft_wrap = True
     for info in list_models():
         state = "ready" if info.available else f"unavailable: {info.note}"
         console.print(f"{info.name:<16} {info.kind:<7} {info.description} ({state})")
@@ -142,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # UnknownModel: the message lists the known names
         return _error(err, str(exc))
 
+    for model in models:
+        if model.error:
+            err.print(f"[red]{model.name}[/]: {model.error} (its cases count as errors)",
+                      highlight=False)  # fmt: skip
     cache = AnswerCache(args.cache_dir, enabled=not args.no_cache)
     evaluation = Evaluation(cache=cache, concurrency=args.concurrency)
     done = {r.key for r in previous}
@@ -157,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(*columns, TimeElapsedColumn(), console=err, transient=True)
     with progress, ResultsWriter(directory / RESULTS_FILE) as writer:
         task = progress.add_task("evaluating", total=total)
+
+        def loading(name: str) -> None:
+            progress.update(task, description=f"loading {name}…")
+
+        for model in models:
+            model.on_load = loading
 
         def advance(result: CaseResult) -> None:
             progress.update(task, advance=1, description=f"{result.model} · {result.suite}")
@@ -178,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         "limit": args.limit,
     }
     info = RunInfo(meta, model_errors, suite_errors)
-    write_reports(directory, results, info, plots=not args.no_plots)
+    plot_cache = cache.directory / "plots" if cache.enabled else None
+    write_reports(directory, results, info, plots=not args.no_plots, plot_cache=plot_cache)
 
     if args.format == "json":
         print(json.dumps(json_payload(results), ensure_ascii=False))

@@ -83,7 +83,11 @@ def write_summary(directory: Path, results: Sequence[CaseResult], info: RunInfo)
 
 
 def write_reports(
-    directory: Path, results: Sequence[CaseResult], info: RunInfo, plots: bool = True
+    directory: Path,
+    results: Sequence[CaseResult],
+    info: RunInfo,
+    plots: bool = True,
+    plot_cache: Path | None = None,
 ) -> list[Path]:
     """Every file of a run directory except `results.jsonl` (written as cases finish)."""
     from evaluation.report_html import write_html
@@ -94,7 +98,7 @@ def write_reports(
     if plots:
         from evaluation.plots import write_plots
 
-        images = write_plots(results, directory)
+        images = write_plots(results, directory, cache=plot_cache)
     written += images
     written.append(
         write_html(

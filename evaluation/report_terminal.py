@@ -172,7 +172,16 @@ def print_report(
     model_errors: dict[str, str] | None = None,
 ) -> None:
     """Everything a person reads after a run, in order: cases, comparison, functions."""
+    model_errors = model_errors or {}
     for (model, suite), rs in group(results).items():
+        if model in model_errors and all(r.error and not r.raw for r in rs):
+            console.print(
+                f"[bold]{model} · {suite}[/]: [red]not run[/] — {len(rs)} cases counted as "
+                f"errors ({model_errors[model]})",
+                highlight=False,
+            )
+            console.print()
+            continue
         full = len(rs) <= FULL_TABLE_MAX
         shown = "" if full else f" — {sum(not r.call_match for r in rs)} mismatches shown"
         title = f"{model} · {suite} ({len(rs)} cases{shown})"
@@ -185,8 +194,10 @@ def print_report(
         return
     console.print(comparison_table(results))
     for model in models_of(results):
+        if model in model_errors:
+            continue
         rs = [r for r in results if r.model == model]
         console.print(function_table(model, rs))
         console.print(confusion_table(model, rs))
-    for model, error in (model_errors or {}).items():
+    for model, error in model_errors.items():
         console.print(f"[bold red]{model}[/] could not run: {error}", highlight=False)

@@ -8,6 +8,7 @@ once in threads; local models run one at a time (they already use every core).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,26 @@ class ModelHandle:
     name: str
     backend: Backend | None = None
     error: str | None = None
+    on_load: Callable[[str], None] | None = None  # told "loading <name>" before a slow load
+    _loaded: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def ensure_loaded(self) -> None:
+        """Load a lazily loaded model before its first timed request, so the first case's
+        latency is the model's, not the load's. Skipped entirely when every case is cached."""
+        load = getattr(self.backend, "load", None)
+        if self._loaded or not callable(load):
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            if self.on_load is not None:
+                self.on_load(self.name)
+            try:
+                load()
+            except Exception as exc:  # ModelUnavailable and friends: the model's error line
+                self.error = self.error or _one_line(exc)
+            self._loaded = True
 
     @property
     def identity(self) -> str:
@@ -54,8 +75,12 @@ class ModelHandle:
 
 
 def _one_line(exc: BaseException) -> str:
+    """The first line of an exception; its class named unless it is a known, worded failure."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    worded = type(exc).__name__ in ("ModelUnavailable", "UnknownModel")
+    return text[0] if worded else f"{type(exc).__name__}: {text[0]}"
 
 
 def open_model(name: str, factory: Callable[[str], Backend]) -> ModelHandle:
@@ -81,15 +106,18 @@ class Evaluation:
     def ask(self, model: ModelHandle, case: Case) -> tuple[Completion, bool]:
         """The model's answer to one case, and whether it came from the cache."""
         messages = case.messages(self.system_prompt)
-        if model.error is not None or model.backend is None:
+        if model.backend is None:
             return Completion(error=model.error or "model unavailable"), False
         params = {**getattr(model.backend, "params", {}), **self.params}
-        key = cache_key(model.identity, messages, self.tools, params)
+        key = cache_key(model.identity, messages, self.tools, params)  # may set model.error
         if model.error is not None:
             return Completion(error=model.error), False
         hit = self.cache.get(key)
         if hit is not None:
             return hit, True
+        model.ensure_loaded()
+        if model.error is not None:
+            return Completion(error=model.error), False
         started = time.perf_counter()
         try:
             completion = model.backend.complete(messages, self.tools)
