@@ -1,0 +1,510 @@
+"""The phrasebook: templates for asking each catalogue call, in `finetune.grammar` syntax.
+
+Templates mix imperatives, questions and statements of intent, polite and curt registers, slang
+and word order. Upper-case slots (`{DRONE}`, `{CAN}`) are macros expanded into the template
+before it is parsed; lower-case slots are filled per call by `finetune.phrasing`.
+"""
+
+from __future__ import annotations
+
+VOCATIVES = ["hey, ", "ok, ", "drone, ", "copilot, ", "hey drone, ", "so ", "um, ", "yo, "]
+DRONE = "(the drone|it|her|the quad|the quadcopter|the UAV|the aircraft|the bird)"
+CAN = "(can|could|would|will) you"
+WANT = "(I want|I'd like|I need|I would like|we need|we want)"
+
+
+# --------------------------------------------------------------------------- takeoff
+
+TAKEOFF = [
+    "{pre}(take off|takeoff|take-off|lift off|launch|launch the drone|get airborne|go airborne) (to|at) {alt}{post}",
+    "{pre}(take off|launch|lift off) and (climb|rise|ascend|go up|hover|hold) (to|at) {alt}{post}",
+    "{pre}(take off|launch|lift off) to an (altitude|height) of {alt}{post}",
+    "{pre}(take off|launch)[,] (altitude|height|target altitude|target height) {alt}",
+    "{hey}{CAN} (take off|launch|lift off|get airborne|take off and climb) to {alt}?",
+    "{hey}{CAN} get {DRONE} (airborne|in the air|up in the air) at {alt}?",
+    "{pre}(get|send|put) {DRONE} (airborne|up|in the air|into the air|up in the air) (at|to) {alt}{post}",
+    "{WANT} (the drone|it|you) to (take off|launch|lift off) (to|at) {alt}",
+    "{WANT} to (take off|launch) (to|at) {alt}",
+    "(let's|time to|ready to|we're ready to) (take off|launch|get airborne|lift off)[,] {alt} (altitude|high|up)",
+    "(launch|takeoff|take off|liftoff) {alt}",
+    "{alt} (altitude|high|up)[,] (take off|launch|go)",
+    "(take off|launch|lift off) (to|at) {alt} (altitude|height|above ground|AGL)",
+    "{pre}(start|begin|initiate) [the ](takeoff|takeoff sequence|launch) (to|at) {alt}",
+    "wheels up, {alt}",
+    "(get|send) this bird up to {alt}",
+    "send (her|it) up to {alt}[ after takeoff]",
+    "(up we go|up up and away)[,] (to|take off to) {alt}",
+    "(take off|launch)[ the drone] and hold [at ]{alt}",
+    "target altitude {alt}, (take off|launch|go)",
+    "(take off|launch), (hover|stop|level off) at {alt}",
+    "{CAN} launch (the drone|it|the quad) to {alt} (please|for me)?",
+    "(please |)(take off|lift off) now[,] (to|at) {alt}",
+    "(ready for|go for|clear for|cleared for) takeoff[,] {alt}",
+    "(takeoff|take off|launch) to {alt}, (then hold|and hover|and wait)",
+]
+
+# --------------------------------------------------------------------------- landing
+
+LAND_CURRENT = [
+    "{pre}(land|land now|land here|land right here|land immediately|touch down|set down){post}",
+    "{pre}(land|touch down) (here|right here|where you are|on the spot|in place|right where you are){post}",
+    "{pre}(set|put) {DRONE} down (here|now|right here|where it is|in place){post}",
+    "{hey}{CAN} land (here|now|right here|where you are|immediately)?",
+    "bring {DRONE} down (here|now|right here|where (it|she) is|in place)",
+    "{pre}(land|touch down) at (the|your|its) current (location|position|spot){post}",
+    "{pre}land {DRONE}[ now]{post}",
+    "{WANT} (you|the drone|it) to land (here|right now|in place|where it is)",
+    "(descend and land|come down and land|drop down and land) (here|where you are|right here)",
+    "(emergency|quick|immediate) landing[,] (here|now|right here)",
+    "(land|touch down)[,] current (location|position)",
+    "(time to|let's) land (here|now)",
+    "[just ]land[ it| the drone][ already]",
+    "(put her down|set her down|bring her down)[ here| now| right here]",
+    "land (at|on) (this|the current) spot",
+    "{CAN} (put|set) (it|her|the drone) down (here|now)?",
+    "stop flying and land (here|now|where you are)",
+]
+
+LAND_HOME = [
+    "{pre}land (at|on) [the ](home base|home pad|base|launch pad|landing pad|home point|home location){post}",
+    "{hey}{CAN} land (at|on) the (home base|home pad|base|launch pad)?",
+    "bring {DRONE} down (at|on) the (home pad|base|home base|launch pad)",
+    "{WANT} (it|the drone|you) to land (at|on) [the ](home base|base|home pad)",
+    "(touch down|set down) (at|on) [the ](home base|home pad|launch pad)",
+    "(home base|home pad) landing[ please| now]",
+    "(set|put) (it|her) down on the (home pad|home base|launch pad)",
+    "land [back ]at (home base|base|the pad)",
+    "(land|touchdown) location: home base",
+    "(descend|come down) and land (at|on) the (home base|home pad)",
+    "I'd like a landing at the home (base|pad)",
+    "(let's|time to) land at [the ](home base|base|home pad)",
+]
+
+LAND_CUSTOM = [
+    "{pre}land (at|on) {coords}{post}",
+    "{pre}land (at|on) (coordinates|the coordinates|gps|gps position|position|location|point) {coords}{post}",
+    "{hey}{CAN} land (at|on) {coords}?",
+    "{pre}(touch down|set down|put down) at {coords}",
+    "{WANT} to land at {coords}",
+    "bring {DRONE} down at {coords}",
+    "custom landing (at|:) {coords}",
+    "land at these coordinates: {coords}",
+    "(landing|land) (spot|site|point|zone)[:] {coords}",
+    "{coords}[,] land there",
+    "go land at {coords}",
+    "{CAN} put (it|her|the drone) down at {coords}?",
+    "(set|plan) a landing at {coords}",
+]
+
+# --------------------------------------------------------------------------- home location
+
+HOME = [
+    "{pre}set [the ]home (location|point|position|base) (to|at|as) {coords}{post}",
+    "{pre}(use|set|save) {coords} as [the |my ][new ]home (point|location|base)",
+    "{pre}make {coords} (the|my) [new ]home (point|location|base)",
+    "{pre}(update|change|move|reset) [the ]home (location|point|position) to {coords}",
+    "new home (point|location|position|base)[:] {coords}",
+    "{hey}{CAN} set [the ]home (location|point) to {coords}?",
+    "{WANT} [the ]home (location|point) [to be |set to |at ]{coords}",
+    "(save|store|register|mark) {coords} as [the |my ]home[ location| point]",
+    "(home|home location|home point)[:] {coords}",
+    "set the return-to-home point to {coords}",
+    "(change|update) home to {coords}",
+    "{coords} (is|should be|will be) [the ][new ]home (location|point)",
+    "(please |)(record|set) home coordinates {coords}",
+]
+
+# --------------------------------------------------------------------------- movement
+
+DIR_WORDS = {
+    "forward": ["forward", "forward", "forwards", "ahead", "straight ahead", "to the front"],
+    "backward": ["backward", "backward", "backwards", "back", "in reverse"],
+    "left": ["left", "left", "to the left", "leftward", "sideways to the left"],
+    "right": ["right", "right", "to the right", "rightward", "sideways to the right"],
+    "up": ["up", "up", "upward", "upwards", "higher", "vertically up"],
+    "down": ["down", "down", "downward", "downwards", "lower"],
+}
+DIR_VERBS = {
+    "forward": [
+        "advance",
+        "push forward",
+        "scoot forward",
+        "inch forward",
+        "fly forward",
+        "go straight",
+    ],
+    "backward": ["back up", "reverse", "back off", "retreat", "fall back", "pull back"],
+    "left": ["strafe left", "slide left", "shift left", "drift left", "sidestep left", "veer left"],
+    "right": [
+        "strafe right",
+        "slide right",
+        "shift right",
+        "drift right",
+        "sidestep right",
+        "veer right",
+    ],
+    "up": ["climb", "ascend", "rise", "go higher by", "gain", "climb up", "increase altitude by"],
+    "down": ["descend", "drop", "sink", "go lower by", "drop down", "lose", "decrease altitude by"],
+}
+MOVE = [
+    "{pre}(move|go|fly|head|travel|shift) {dir} {dist}{post}",
+    "{pre}(move|go|fly|travel) {dist} {dir}{post}",
+    "{pre}(move|fly|take) {DRONE} {dir} [by |for ]{dist}{post}",
+    "{hey}{CAN} (move|fly|go) {dir} {dist}?",
+    "{hey}{CAN} (move|fly|go) {dist} {dir}?",
+    "{WANT} (you|the drone|it) to (move|fly|go) {dir} {dist}",
+    "{WANT} to (go|move|fly) {dist} {dir}",
+    "{dircap} {dist}",
+    "{dist} {dir}[, please| now| go]",
+    "{pre}{verb} {dist}{post}",
+    "{verb} {dist}[ please| now]",
+    "{hey}{CAN} {verb} {dist}?",
+    "(let's|time to) (move|go|head|fly) {dir} {dist}",
+    "take (it|her|the drone) {dist} {dir}",
+    "(bring|nudge|move) (it|her|the drone) {dir} [by ]{dist}",
+    "(move|go) {dir} by {dist}",
+    "(go|fly|move) {dir} (a distance of|exactly|about) {dist}",
+    "{dir} {dist}[, then stop| and hold]",
+    "direction {dir}, distance {dist}",
+    "(reposition|relocate) {dist} {dir}",
+]
+
+# --------------------------------------------------------------------------- speed
+
+SPEED = [
+    "{pre}(set|change|adjust|put) [the ]speed to {spd}{post}",
+    "{pre}(set|change|adjust) [the ](flight|cruise|cruising|flying|air|travel) speed (to|at) {spd}{post}",
+    "{pre}(fly|go|cruise|move|travel) at {spd}{post}",
+    "speed[:] {spd}",
+    "{pre}(increase|raise|bump|boost|up) [the ]speed to {spd}{post}",
+    "{pre}(reduce|lower|drop|decrease|cut) [the ]speed to {spd}{post}",
+    "{pre}(slow down|slow it down|slow her down|ease off) to {spd}{post}",
+    "{pre}(speed up|pick up the pace|go faster|accelerate) to {spd}{post}",
+    "{hey}{CAN} (go|fly|cruise) at {spd}?",
+    "{hey}{CAN} set (the|your) speed to {spd}?",
+    "{WANT} (to fly at|a speed of|the drone going|it at|to go) {spd}",
+    "make (it|the drone|her) (fly|go|move) {spd}",
+    "(hold|keep|maintain) (a speed of |a steady |)({spd})",
+    "{spd}[,] (please|that's the speed|speed)",
+    "(velocity|speed) (to|at|=) {spd}",
+    "(let's|time to) (go|fly|cruise) at {spd}",
+    "(change|switch) to {spd}",
+    "set speed {spd}",
+    "(adjust|change) (your|its) speed to {spd}",
+    "(fly|go) no faster than {spd}",
+]
+
+# --------------------------------------------------------------------------- camera
+
+PHOTO = [
+    "{pre}(take|snap|shoot|grab|capture) a (photo|picture|pic|snapshot|shot|still|photograph|quick photo){post}",
+    "{hey}{CAN} (take|snap|grab) a (photo|picture|pic|snapshot|photograph)?",
+    "{pre}(capture|take) (an image|a still image|a still frame){post}",
+    "(photo|picture|snapshot)[,] (please|now)",
+    "say cheese",
+    "(click|shoot) a (photo|picture)",
+    "{WANT} a (picture|photo|snapshot)[ of (this|that|the view|the scene)]",
+    "(switch|set) the camera to photo[ mode]",
+    "photo mode[, single shot|, just a still]",
+    "camera[:] (photo|take a photo|picture)",
+    "get a (shot|picture|photo) of (this|that|the view|the landscape|the area)",
+    "(take|snap) [a |a quick ](pic|photo|picture) (of this|real quick|for me)",
+    "(let's|time to) (take|get) a (photo|picture)",
+    "(smile|cheese)! (take|snap) a (picture|photo)",
+    "{CAN} (photograph|shoot) (this|the view|the scene)?",
+    "(capture|take) a photo of (what you see|the view|this spot)",
+    "(grab|get) me a (photo|still)",
+]
+PANORAMA = [
+    "{pre}(take|shoot|capture|grab|make) a (panorama|panoramic (photo|shot|image|picture)|pano){post}",
+    "{hey}{CAN} (take|do|get|shoot) a (panorama|panoramic shot|pano)?",
+    "(switch|set) [the ]camera to panorama[ mode]",
+    "panorama [mode|shot][,] (please|now)",
+    "{WANT} a (panorama|panoramic (view|photo|shot))[ of (this|the area|the landscape)]",
+    "(camera|mode)[:] panorama",
+    "(capture|get) a [wide |full ]panoramic (view|photo|image)",
+    "(pano|panorama) time",
+    "(let's|time to) (take|shoot|do) a panorama",
+    "(sweep|pan) the camera for a panorama",
+    "(shoot|capture) a panorama of (the area|the landscape|the skyline|this view)",
+]
+VIDEO = [
+    "{pre}(record|film|shoot|capture|take) [a ]video for {dur}{post}",
+    "{pre}(start|begin) (recording|filming|a video|video recording) for {dur}{post}",
+    "{pre}record {dur} of (video|footage){post}",
+    "{hey}{CAN} (film|record|shoot video) for {dur}?",
+    "{hey}{CAN} record a video for {dur}?",
+    "video[,] {dur}",
+    "(video mode|camera video)[,] {dur}",
+    "{WANT} a {durlong} (video|clip|recording)",
+    "(record|shoot|film) a {durlong} (video|clip)",
+    "(roll|start rolling) [the ]camera for {dur}",
+    "(film|record) (this|that|the view|the scene) for {dur}",
+    "(record|capture) (a clip|footage|video) (for|of) {dur}",
+    "(let's|time to) (record|film|shoot) [a video ]for {dur}",
+    "(switch|set) the camera to video (for|and record) {dur}",
+    "record for {dur}",
+    "{dur} of video[,] (please|go|now)",
+    "(get|grab) {dur} of footage",
+    "film for {dur}",
+]
+
+# --------------------------------------------------------------------------- gimbal
+
+GIMBAL_EXPLICIT = [
+    "{pre}(set|adjust|move|put) [the ]gimbal [to ]tilt {tiltn}(,| and) pan {pann}{post}",
+    "{pre}(set|adjust|move|put) [the ]gimbal [to ]pan {pann}(,| and) tilt {tiltn}{post}",
+    "gimbal[:] tilt {tiltn}, pan {pann}",
+    "{hey}{CAN} set the gimbal to tilt {tiltn} and pan {pann}?",
+    "(tilt|gimbal tilt) {tiltn}(,| and| with) (pan|gimbal pan) {pann}",
+    "(set|put) [the ]camera (angle|gimbal) to tilt {tiltn}, pan {pann}",
+    "{WANT} the gimbal at tilt {tiltn} and pan {pann}",
+    "(adjust|set) [the ]gimbal: pan {pann}, tilt {tiltn}",
+]
+GIMBAL_WORDS = [
+    "{pre}tilt [the ](camera|gimbal) {tiltw} and pan [it ]{panw}{post}",
+    "{pre}pan [the ](camera|gimbal) {panw} and tilt [it ]{tiltw}{post}",
+    "{pre}(point|aim|angle|turn) the (camera|gimbal) {tiltw} and {panw}{post}",
+    "{hey}{CAN} tilt the (camera|gimbal) {tiltw} and pan {panw}?",
+    "{WANT} the camera (tilted|pointing|angled) {tiltw} and (panned|turned) {panw}",
+    "(tilt|angle) {tiltw}, (pan|turn) {panw}",
+    "(gimbal|camera)[:] {tiltw}, {panw}",
+    "(look|point the camera) {tiltw} and {panw}",
+    "(adjust|move) the gimbal {tiltw}[,] {panw}",
+]
+
+
+# --------------------------------------------------------------------------- toggles and modes
+
+LIGHTS = "(lights|light|drone lights|navigation lights|nav lights|headlights|lamps|landing lights|onboard lights|lighting)"
+LIGHTING = {
+    "on": [
+        "{pre}(turn|switch) on the {LIGHTS}{post}",
+        "{pre}(turn|switch) the {LIGHTS} on{post}",
+        "{LIGHTS} on[ please| now]",
+        "{pre}(enable|activate) [the ]{LIGHTS}{post}",
+        "{hey}{CAN} (turn|switch) (on the lights|the lights on)?",
+        "light (it|her|things) up",
+        "{WANT} [the ]lights on",
+        "(it's|it is) (dark|getting dark), (turn on the lights|lights on)",
+        "set [the ]lighting[ mode] to on",
+        "(lights|lighting)[:] on",
+    ],
+    "off": [
+        "{pre}(turn|switch) off the {LIGHTS}{post}",
+        "{pre}(turn|switch) the {LIGHTS} off{post}",
+        "{LIGHTS} off[ please| now]",
+        "{pre}(disable|deactivate|kill|cut) [the ]{LIGHTS}{post}",
+        "{hey}{CAN} (turn|switch) (off the lights|the lights off)?",
+        "lights out",
+        "{WANT} [the ]lights off",
+        "set [the ]lighting[ mode] to off",
+        "no [more ]lights[ please]",
+        "(lights|lighting)[:] off",
+    ],
+    "blink": [
+        "{pre}(make|set) the {LIGHTS} [to ](blink|flash|blinking|flashing){post}",
+        "{pre}(blink|flash) the {LIGHTS}{post}",
+        "{LIGHTS} [on |to ](blink|flashing|blinking)",
+        "{pre}(set|switch) [the ]lighting[ mode] to (blink|blinking)",
+        "{hey}{CAN} (make the lights blink|blink the lights|flash the lights)?",
+        "(blinking|flashing) lights[ please| now]",
+        "{WANT} the lights (blinking|to blink|flashing)",
+        "(lights|lighting)[:] blink",
+    ],
+    "sos": [
+        "{pre}(set|switch) [the ](lights|lighting|light mode) to (sos|SOS){post}",
+        "(sos|SOS) (lights|signal|mode|light pattern|lighting)[ please| now]",
+        "{pre}(flash|signal|blink|send) [an ](SOS|sos)[ signal| pattern](| with the lights| on the lights){post}",
+        "{hey}{CAN} (flash|signal) [an ]SOS[ with the lights]?",
+        "(start|send|broadcast) an (SOS|sos) [light ]signal",
+        "(lights|lighting)[:] (SOS|sos)",
+        "(distress|emergency) (signal|lights)[,] SOS",
+        "{WANT} the lights (on|in|doing) SOS",
+    ],
+}
+
+RTH = [
+    "{pre}(return to home|return home|go home|come home|fly home|head home|return to base|go back home|come back home|head back home){post}",
+    "{pre}(return|come back|fly back|head back|go back) to (home|base|the home point|the launch point|launch|where you started|the start){post}",
+    "(RTH|rth|return-to-home|return to launch|RTL)[ now| please]",
+    "{hey}{CAN} (come|fly|go|head) [back ]home?",
+    "{hey}{CAN} return to (home|base)?",
+    "{pre}(bring|fly|take) {DRONE} [back ]home{post}",
+    "{pre}(start|initiate|trigger|activate|begin) (return to home|return-to-home|RTH|the return home)",
+    "(time to|let's) (come|go|head|fly) [back ]home",
+    "{WANT} (it|the drone) back home",
+    "(abort|stop)(,| and) (return|come|go) home",
+    "come back[ now| here| home]",
+    "(head|go) back to (base|home)[ now]",
+    "(return|come back) (to the|to your) (home point|takeoff point|launch spot)",
+]
+
+TOGGLE = {
+    "set_battery_saver_mode": {
+        "on": [
+            "{pre}(turn|switch) on [the ](battery saver|battery saving|power saving|power saver)[ mode]{post}",
+            "{pre}(enable|activate|engage|start) [the ](battery saver|battery saving mode|power saving mode|power saver|eco mode|low power mode|battery-saver mode){post}",
+            "{pre}(save|conserve|preserve|spare) [the ](battery|power){post}",
+            "(battery saver|power saver|eco mode|battery saving)[:] on",
+            "{hey}{CAN} (save battery|turn on battery saver|enable battery saver|conserve power)?",
+            "{WANT} to (save|conserve) [the ]battery",
+            "(put|switch) (it|the drone) (in|into|to) (eco|power saving|low power|battery saver) mode",
+            "(go easy on|be gentle with) the battery",
+            "(battery's|battery is) (low|getting low)[,] (turn on|enable) (battery saver|power saving)",
+            "(make|let) the battery last longer",
+        ],
+        "off": [
+            "{pre}(turn|switch) off [the ](battery saver|battery saving|power saving|power saver)[ mode]{post}",
+            "{pre}(disable|deactivate|exit|leave|stop|end) [the ](battery saver|battery saving|power saving|eco mode|low power mode|power saver)[ mode]{post}",
+            "(battery saver|power saver|eco mode|battery saving)[:] off",
+            "{hey}{CAN} (turn off|disable) [the ](battery saver|power saving)?",
+            "(no more|stop the|stop) (battery saving|power saving|eco mode)",
+            "{WANT} (battery saver|power saving) off",
+            "(get|take) (it|the drone) out of (eco|power saving|battery saver|low power) mode",
+        ],
+    },
+    "set_obstacle_avoidance": {
+        "on": [
+            "{pre}(turn|switch) on [the ](obstacle avoidance|collision avoidance|obstacle detection|anti-collision)[ system| mode]{post}",
+            "{pre}(enable|activate|engage) [the ](obstacle avoidance|collision avoidance|obstacle detection|obstacle sensing|anti-collision|collision prevention){post}",
+            "{pre}(avoid|dodge|steer clear of|watch out for|look out for) obstacles{post}",
+            "(don't|do not|try not to) (hit|crash into|bump into|run into) anything",
+            "(obstacle avoidance|collision avoidance)[:] on",
+            "{hey}{CAN} (avoid|dodge|steer around|watch for) obstacles?",
+            "{WANT} (obstacle avoidance|collision avoidance) (on|enabled|active)",
+            "(make sure|be sure) (to avoid|you avoid|you don't hit) obstacles",
+            "(keep|stay) clear of obstacles",
+        ],
+        "off": [
+            "{pre}(turn|switch) off [the ](obstacle avoidance|collision avoidance|obstacle detection|anti-collision)[ system| mode]{post}",
+            "{pre}(disable|deactivate|disengage) [the ](obstacle avoidance|collision avoidance|obstacle detection|obstacle sensing|anti-collision){post}",
+            "(obstacle avoidance|collision avoidance)[:] off",
+            "{hey}{CAN} (turn off|disable) [the ](obstacle avoidance|collision avoidance)?",
+            "(stop|quit) avoiding obstacles",
+            "no [more ](obstacle avoidance|collision avoidance)",
+            "{WANT} (obstacle avoidance|collision avoidance) (off|disabled)",
+            "(disable|turn off) the (obstacle|collision) sensors",
+        ],
+    },
+    "set_follow_me_mode": {
+        "on": [
+            "{pre}(follow me|track me|follow me around|keep following me|stay with me|tail me){post}",
+            "{pre}(turn|switch) on [the ](follow me|follow-me)[ mode]{post}",
+            "{pre}(enable|activate|start|engage) [the ](follow me|follow-me)[ mode]{post}",
+            "(follow me|follow-me)[ mode][:] on",
+            "{hey}{CAN} (follow|track) me?",
+            "{hey}{CAN} (follow me around|keep up with me|stay with me)?",
+            "{WANT} (you|the drone|it) to (follow|track) me",
+            "(come with me|stick with me|keep up with me)",
+            "(I'm|I am) (walking|going|heading) (off|away|over there), follow me",
+            "(put|switch) (it|the drone) (in|into|to) follow me mode",
+        ],
+        "off": [
+            "{pre}(stop following me|stop following|quit following me|stop tracking me){post}",
+            "{pre}(turn|switch) off [the ](follow me|follow-me)[ mode]{post}",
+            "{pre}(disable|deactivate|end|cancel|exit) [the ](follow me|follow-me)[ mode]{post}",
+            "(follow me|follow-me)[ mode][:] off",
+            "{hey}{CAN} (stop following me|stop tracking me)?",
+            "(don't|do not) follow me (anymore|any more)",
+            "no [more ](following|follow me)",
+            "{WANT} (you|the drone|it) to stop following me",
+            "(leave me|you can stop following)[,] (I'm done|that's enough|thanks)",
+        ],
+    },
+    "set_autopilot": {
+        "on": [
+            "{pre}(turn|switch) on [the ]autopilot{post}",
+            "{pre}(enable|engage|activate|start) [the ]autopilot{post}",
+            "(autopilot|auto pilot|auto-pilot)[:] on",
+            "{hey}{CAN} (engage|enable|turn on) [the ]autopilot?",
+            "(let|have) (it|the drone) fly itself",
+            "(go|switch) (to|into) (autopilot|auto-pilot|autonomous) mode",
+            "{WANT} [the ]autopilot (on|engaged)",
+            "(fly|continue) on autopilot",
+            "(put|set) (it|the drone) on autopilot",
+            "(hands off|I'm letting go)[,] autopilot on",
+        ],
+        "off": [
+            "{pre}(turn|switch) off [the ]autopilot{post}",
+            "{pre}(disable|disengage|deactivate|kill|cancel) [the ]autopilot{post}",
+            "(autopilot|auto pilot|auto-pilot)[:] off",
+            "{hey}{CAN} (disengage|disable|turn off) [the ]autopilot?",
+            "(I'll|I will|let me) (take over|fly manually|take manual control|take the controls)",
+            "(switch|go) (to|back to) manual (control|mode|flight|flying)",
+            "{WANT} (to fly manually|manual control|the autopilot off)",
+            "(take|get) (it|the drone) off autopilot",
+            "no [more ]autopilot",
+        ],
+    },
+}
+
+CALIBRATE = [
+    "{pre}calibrate [the ](sensors|compass|IMU|imu|gyro|gyroscope|accelerometer|instruments){post}",
+    "{pre}(run|do|perform|start|begin|initiate) [a |the ][sensor ]calibration[ sequence| routine| check]{post}",
+    "{pre}recalibrate[ the sensors| everything| the compass| yourself]{post}",
+    "{hey}{CAN} calibrate (your|the) (sensors|compass|IMU)?",
+    "{hey}{CAN} (run|do) a [sensor ]calibration?",
+    "((the readings|the sensors|readings) (look|seem|are)|(the compass|the altimeter|the IMU) (looks|seems|is)) (off|wrong|weird)[,] (recalibrate|calibrate the sensors)",
+    "(sensors|the sensors) need (calibrating|calibration|recalibrating)",
+    "{WANT} [the ]sensors (calibrated|recalibrated)",
+    "(time for|let's do) [a ][sensor ]calibration",
+    "(calibration|sensor calibration)[,] (please|now|go)",
+    "(calibrate|recalibrate) (all|every) sensors",
+    "(reset and calibrate|check and calibrate) the sensors",
+]
+
+# --------------------------------------------------------------------------- LED display
+
+LED = "(LED|LEDs|led|leds|LED display|led display|LED ring|LED panel|LED lights|LED strip|display LEDs)"
+PATTERN_ADJ = {
+    "solid": ["solid", "solid", "steady", "constant", "static", "steady solid"],
+    "blink": ["blinking", "blinking", "flashing", "blink"],
+    "pulse": ["pulsing", "pulsing", "pulse", "breathing", "pulsating"],
+}
+PATTERN_VERB = {
+    "solid": ["stay solid", "glow steady", "shine solid", "stay steady"],
+    "blink": ["blink", "blink", "flash"],
+    "pulse": ["pulse", "pulse", "breathe", "pulsate"],
+}
+PATTERN_NOUN = {"solid": ["solid"], "blink": ["blink", "blinking"], "pulse": ["pulse", "pulsing"]}
+LED_COLOR = [
+    "{pre}(set|make|turn|switch|change) the {LED} [to ]{adj} {color}{post}",
+    "{pre}{verb} the {LED} {color}{post}",
+    "{pre}{verb} the {LED} in {color}{post}",
+    "{pre}(set|change|switch) the {LED} [pattern |mode ]to {noun} (in|with|and the colour|and color|, color) {color}{post}",
+    "{WANT} the {LED} to {verb} (in |)({color})",
+    "{LED}[:] {noun}, {color}",
+    "{color} {adj} {LED}[ please| now]",
+    "{hey}{CAN} make the {LED} {adj} {color}?",
+    "{hey}{CAN} make the {LED} {verb} {color}?",
+    "make the {LED} {verb} {color}",
+    "{adj} {color} on the {LED}",
+    "(set|configure) [the ]LED display: pattern {noun}, colour {color}",
+    "(set|configure) [the ]LED display: color {color}, pattern {noun}",
+    "{LED} to {color}, {noun}",
+]
+LED_PLAIN_SOLID = [
+    "(turn|make|set) the {LED} {color}",
+    "{LED} {color}[ please]",
+    "(change|set) the {LED} colo(u|)r to {color}",
+]
+LED_RAINBOW = [
+    "{pre}(set|put|switch|change|turn) the {LED} (to|on) rainbow[ mode| pattern]{post}",
+    "rainbow {LED}[ please| now]",
+    "{LED}[:] rainbow",
+    "(make|have) the {LED} (cycle through (all the|all|the) colo(u|)rs|go rainbow|do a rainbow|show a rainbow)",
+    "{hey}{CAN} (do|show|put on) [a ]rainbow (on|with) the {LED}?",
+    "{WANT} [a ]rainbow (on the|for the) {LED}",
+    "(set|configure) [the ]LED (display|pattern) [to ]rainbow",
+    "(rainbow mode|rainbow pattern) [on the ]{LED}",
+    "(light up|make) the {LED} [in |with ](all colo(u|)rs|every colo(u|)r|rainbow colo(u|)rs)",
+]
+COLOR_WORDS = {
+    "red": ["red", "red", "Red", "RED"],
+    "blue": ["blue", "blue", "Blue"],
+    "green": ["green", "green", "Green"],
+    "yellow": ["yellow", "yellow", "Yellow"],
+    "white": ["white", "white", "White"],
+}
+COMMON: dict[str, str] = {"DRONE": DRONE, "CAN": CAN, "WANT": WANT, "LIGHTS": LIGHTS, "LED": LED}

@@ -1,0 +1,101 @@
+"""The offline default teacher: samples from the phrasing grammar, with a fixed dataset makeup.
+
+`TemplateTeacher.sample(kind, rng)` writes one sample of a kind: a catalogue function (its
+arguments sampled across their ranges, then phrased) or `reject:<category>`. `quotas(n)` says how
+many of each kind a dataset of n examples holds: functions with more to say (arguments, enums,
+coordinates) get more examples, and rejects are `REJECT_SHARE` of the whole.
+"""
+
+from __future__ import annotations
+
+import random
+
+from copilot.catalog import FUNCTION_NAMES, REJECT
+from finetune.dataset import Sample, reject_call
+from finetune.invocations import sample_call
+from finetune.phrasing import phrase
+from finetune.rejects import CATEGORY_WEIGHTS, reject_prompt
+
+REJECT_SHARE = 0.38
+FUNCTION_WEIGHTS = {
+    "takeoff_drone": 1.2,
+    "land_drone": 1.4,
+    "control_drone_movement": 1.7,
+    "set_drone_speed": 1.1,
+    "control_camera": 1.3,
+    "control_gimbal": 1.4,
+    "set_drone_lighting": 1.0,
+    "return_to_home": 0.7,
+    "set_battery_saver_mode": 0.8,
+    "set_obstacle_avoidance": 0.8,
+    "set_follow_me_mode": 0.8,
+    "calibrate_sensors": 0.6,
+    "set_autopilot": 0.8,
+    "configure_led_display": 1.4,
+    "set_home_location": 1.0,
+}
+assert set(FUNCTION_WEIGHTS) == set(FUNCTION_NAMES) - {REJECT}
+# Where coordinates are near the simulator's pad (the suites fly there) rather than anywhere.
+LOCAL_COORDINATES_SHARE = 0.35
+_LAND_LOCATIONS = (["current"] * 35, ["home_base"] * 30, ["custom"] * 35)
+
+
+def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Integer counts proportional to weights that add up to `total` (largest remainders)."""
+    scale = sum(weights.values())
+    raw = {k: total * w / scale for k, w in weights.items()}
+    counts = {k: int(v) for k, v in raw.items()}
+    for k in sorted(raw, key=lambda k: raw[k] - counts[k], reverse=True)[
+        : total - sum(counts.values())
+    ]:
+        counts[k] += 1
+    return counts
+
+
+def quotas(n: int, reject_share: float = REJECT_SHARE) -> dict[str, int]:
+    """How many samples of each kind a dataset of `n` holds."""
+    n_reject = round(n * reject_share)
+    out = _apportion(n - n_reject, FUNCTION_WEIGHTS)
+    rejects = _apportion(n_reject, CATEGORY_WEIGHTS)
+    out.update({f"reject:{c}": k for c, k in rejects.items()})
+    return out
+
+
+def _local_coordinates(rng: random.Random) -> dict[str, float]:
+    """A point within ~450 m of the standard world's pad (37.7694, -122.4862)."""
+    from simulator.core import World
+
+    world = World()
+    angle, dist = rng.uniform(0, 6.283), rng.uniform(20, 450)
+    import math
+
+    lat, lon = world.to_latlon(dist * math.sin(angle), dist * math.cos(angle))
+    decimals = rng.choice([4, 5, 5, 6])
+    return {"latitude": round(lat, decimals), "longitude": round(lon, decimals)}
+
+
+class TemplateTeacher:
+    """Prompts from the phrasebook; deterministic for a given `random.Random`."""
+
+    name = "templates"
+
+    def __init__(self, typo_rate: float = 0.05) -> None:
+        self.typo_rate = typo_rate
+
+    def sample(self, kind: str, rng: random.Random) -> Sample:
+        if kind.startswith("reject:"):
+            r = reject_prompt(kind.split(":", 1)[1], rng)
+            return Sample(r.prompt, reject_call(), kind, intended=r.intended)
+        fixed = {}
+        if kind == "land_drone":
+            fixed["location"] = rng.choice([loc for group in _LAND_LOCATIONS for loc in group])
+        call = sample_call(kind, rng, **fixed)
+        if "coordinates" in call.arguments and rng.random() < LOCAL_COORDINATES_SHARE:
+            call = sample_call(kind, rng, **fixed, coordinates=_local_coordinates(rng))
+        return Sample(phrase(call.name, call.arguments, rng, self.typo_rate), call, kind)
+
+    def batch(self, kind: str, rng: random.Random) -> list[Sample]:
+        return [self.sample(kind, rng)]
+
+    def stats(self) -> dict[str, int]:
+        return {}
