@@ -23,7 +23,7 @@ HOVER_DRAIN = 0.05  # % per second in the air (about 33 min of hover)
 DISTANCE_DRAIN = 0.01  # % per metre flown
 SAVER_FACTOR = 0.7  # battery saver cuts the drain by 30%
 WARN_AT, RTH_AT, LAND_AT = 15.0, 7.0, 5.0  # battery % thresholds
-FOLLOW_DISTANCE = 8.0  # m kept from the person in follow-me
+FOLLOW_DISTANCE = 15.0  # m kept from the person in follow-me
 FOLLOW_STEP = 0.25  # s: follow-me re-aims this often
 _THRESHOLDS = (WARN_AT, RTH_AT, LAND_AT, 0.0)  # indexed by battery_stage
 

@@ -9,6 +9,7 @@ has one pilot, or two in `--compare` mode. The model is reached only through
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -137,7 +138,7 @@ class Pilot:
             return
         self.job = None
         c = job.result
-        self.status = f"{self.model} · {c.latency_ms:,.0f} ms"
+        self.status = f"answered in {c.latency_ms:,.0f} ms"
         if c.error:
             raw = f" (output: {c.raw.strip()[:80]!r})" if c.raw.strip() else ""
             self._log(f"{self.model}: {c.error}{raw}", "error")
@@ -178,15 +179,18 @@ class Pilot:
                 self._video_clock = 0.0
                 self._save_video_frame()
 
+    @property
+    def _prefix(self) -> str:
+        """File-name prefix in compare mode: the model name made safe for a path."""
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", self.tag).strip("_") + "-" if self.tag else ""
+
     def _save_photo(self) -> None:
         if self.renderer is None:
             return
         from simulator.render import save_png
 
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        name = (
-            f"{self.tag + '-' if self.tag else ''}photo-{self.state.photos_taken:03d}-{stamp}.png"
-        )
+        name = f"{self._prefix}photo-{self.state.photos_taken:03d}-{stamp}.png"
         path = self.captures / name
         save_png(self.renderer.camera_view(self.state), path)
         self._log(f"photo saved: {path}", "info")
@@ -194,10 +198,7 @@ class Pilot:
     def _save_video_frame(self) -> None:
         from simulator.render import save_png
 
-        folder = (
-            self.captures
-            / f"{self.tag + '-' if self.tag else ''}video-{self.state.videos_recorded:03d}"
-        )
+        folder = self.captures / f"{self._prefix}video-{self.state.videos_recorded:03d}"
         self._video_frame += 1
         save_png(
             self.renderer.camera_view(self.state, (320, 240)),

@@ -151,13 +151,16 @@ def _obstacle_label(surf, p: Projection, ob: Obstacle) -> None:
     surf.blit(height, (cx - height.get_width() // 2, cy))
 
 
-def _pad_and_home(surf, p: Projection, world: World, state: DroneState) -> None:
+def _pad(surf, p: Projection, world: World) -> None:
     c = p(0, 0)
     r = max(12, round(world.pad_radius * p.scale))
     pygame.draw.circle(surf, (54, 60, 70), c, r)
     pygame.draw.circle(surf, th.PAD, c, r, 2)
     h = th.text("H", max(12, r), th.PAD, bold=True)
     surf.blit(h, (c[0] - h.get_width() // 2, c[1] - h.get_height() // 2))
+
+
+def _home(surf, p: Projection, state: DroneState) -> None:
     if math.hypot(state.home_x, state.home_y) > 1:
         hx, hy = p(state.home_x, state.home_y)
         pygame.draw.circle(surf, th.ACCENT, (hx, hy), 9, 2)
@@ -178,12 +181,16 @@ def _person(surf, p: Projection, world: World, state: DroneState) -> None:
     surf.blit(label, (c[0] + 10, c[1] - label.get_height() // 2))
 
 
-def _trail_and_plan(surf, overlay, p: Projection, state: DroneState, trail) -> None:
+def _trail(surf, p: Projection, trail) -> None:
     pts = [p(x, y) for x, y in trail]
     n = len(pts)
-    for i in range(1, n):
-        alpha = int(40 + 190 * i / n)
-        pygame.draw.line(overlay, (*th.TRAIL, alpha), pts[i - 1], pts[i], 3)
+    for i in range(1, n):  # fades from the grass colour to the trail colour, oldest first
+        k = 0.25 + 0.75 * i / n
+        color = tuple(round(g + (c - g) * k) for g, c in zip(th.GRASS, th.TRAIL, strict=True))
+        pygame.draw.line(surf, color, pts[i - 1], pts[i], 3)
+
+
+def _plan(surf, p: Projection, state: DroneState) -> None:
     if not state.plan:
         return
     route = [p(state.x, state.y)] + [p(w.x, w.y) for w in state.plan]
@@ -245,7 +252,7 @@ def drone_sprite(state: DroneState, t: float, size: int = 76) -> pygame.Surface:
     return s
 
 
-def _drone_shadow_or_wreck(surf, overlay, p: Projection, state: DroneState, t: float) -> None:
+def _drone_shadow_or_wreck(surf, p: Projection, state: DroneState, t: float) -> None:
     pos = p(state.x, state.y)
     if state.crashed:
         wreck = pygame.transform.rotate(drone_sprite(state, 0.0, 60), 33)
@@ -261,11 +268,9 @@ def _drone_shadow_or_wreck(surf, overlay, p: Projection, state: DroneState, t: f
     alt = state.altitude
     shadow = p(state.x + alt * SHADOW_DIR[0] * 0.6, state.y + alt * SHADOW_DIR[1] * 0.6)
     sw = max(16, int(40 - alt * 0.12))
-    pygame.draw.ellipse(
-        overlay,
-        (0, 0, 0, 90),
-        pygame.Rect(shadow[0] - sw // 2, shadow[1] - sw // 3, sw, 2 * sw // 3),
-    )
+    blob = pygame.Surface((sw, 2 * sw // 3), pygame.SRCALPHA)
+    pygame.draw.ellipse(blob, (0, 0, 0, 90), blob.get_rect())
+    surf.blit(blob, (shadow[0] - sw // 2, shadow[1] - sw // 3))
 
 
 # --------------------------------------------------------------------------- map furniture
@@ -319,6 +324,47 @@ def _north(surf, p: Projection) -> None:
     surf.blit(label, (x - label.get_width() // 2, y + 8))
 
 
+_LAYERS: dict[tuple[int, float], tuple[pygame.Surface, Projection]] = {}
+LAYER_MARGIN = 60.0  # metres of ground drawn beyond the fence
+MAX_LAYER_PX = 4096  # above this (deep zoom) the static layer is drawn every frame instead
+
+
+def _draw_static(surf, p: Projection, world: World) -> None:
+    """Everything that never moves: ground, fence tint, shadows, obstacles, labels, the pad."""
+    overlay = pygame.Surface((p.w, p.h), pygame.SRCALPHA)
+    _ground(surf, p, world)
+    _fence(surf, overlay, p, world)
+    for ob in world.obstacles:
+        _obstacle_shadow(overlay, p, ob)
+    surf.blit(overlay, (0, 0))
+    for ob in world.obstacles:
+        _obstacle(surf, p, ob)
+    for ob in world.obstacles:
+        _obstacle_label(surf, p, ob)
+
+
+def _static_layer(world: World, scale: float) -> tuple[pygame.Surface, Projection] | None:
+    """The static map at this scale, drawn once over the whole fenced area (None if too big)."""
+    key = (id(world), round(scale, 4))
+    if key not in _LAYERS:
+        extent = world.geofence_radius + LAYER_MARGIN
+        side = math.ceil(2 * extent * scale)
+        if side > MAX_LAYER_PX:
+            return None
+        if len(_LAYERS) > 6:
+            _LAYERS.clear()
+        layer = pygame.Surface((side, side))
+        lp = Projection(side, side, 0.0, 0.0, scale)
+        _draw_static(layer, lp, world)
+        _LAYERS[key] = (layer, lp)
+    return _LAYERS[key]
+
+
+def _outside_color() -> tuple[int, int, int]:
+    a = 120 / 255  # the fence tint over plain grass
+    return tuple(round(g * (1 - a) + f * a) for g, f in zip(th.GRASS, (40, 0, 0), strict=True))  # type: ignore[return-value]
+
+
 def draw_map(
     surf: pygame.Surface,
     rect: pygame.Rect,
@@ -333,24 +379,23 @@ def draw_map(
     """Draw the whole map into `rect` of `surf`; returns the projection used."""
     sub = surf.subsurface(rect)
     p = Projection(rect.w, rect.h, center[0], center[1], scale)
-    overlay = pygame.Surface(rect.size, pygame.SRCALPHA)
-    _ground(sub, p, world)
-    _fence(sub, overlay, p, world)
-    for ob in world.obstacles:
-        _obstacle_shadow(overlay, p, ob)
-    sub.blit(overlay, (0, 0))
-    overlay.fill((0, 0, 0, 0))
-    _pad_and_home(sub, p, world, state)
-    for ob in world.obstacles:
-        _obstacle(sub, p, ob)
+    cached = _static_layer(world, scale)
+    if cached is None:
+        _draw_static(sub, p, world)
+    else:
+        layer, lp = cached
+        sub.fill(_outside_color())
+        left, top = lp(p.cx - p.w / 2 / p.scale, p.cy + p.h / 2 / p.scale)
+        sub.blit(layer, (0, 0), pygame.Rect(left, top, p.w, p.h))
+        if left < 0 or top < 0:  # the view reaches past the layer's west or north edge
+            sub.fill(_outside_color())
+            sub.blit(layer, (-left, -top))
+    _trail(sub, p, trail)
+    _pad(sub, p, world)  # over the trail, so the H stays readable
+    _home(sub, p, state)
     _person(sub, p, world, state)
-    _trail_and_plan(sub, overlay, p, state, trail)
-    sub.blit(overlay, (0, 0))
-    overlay.fill((0, 0, 0, 0))
-    for ob in world.obstacles:
-        _obstacle_label(sub, p, ob)
-    _drone_shadow_or_wreck(sub, overlay, p, state, t)
-    sub.blit(overlay, (0, 0))
+    _plan(sub, p, state)
+    _drone_shadow_or_wreck(sub, p, state, t)
     if not state.crashed:  # the drone above its shadow
         _drone_top(sub, p, state, t)
     if minimap:
