@@ -11,7 +11,8 @@ What makes it fast (each measured in bench/bench_backends.py, numbers in the REA
    After a complete call the end-of-turn token is drafted too.
 3. The fixed prompt prefix (the base prompt's catalogue and examples) is computed once; its KV
    cache is cropped back to it after each request.
-4. No `generate` machinery: one `model.model(...)` call per step, in inference mode.
+4. A lean Gemma 3 forward (`copilot.fast_gemma`): fused projections, int8 weight-only matmuls and
+   a preallocated KV cache instead of the general transformers path (kept for other models).
 """
 
 from __future__ import annotations
@@ -27,11 +28,17 @@ class GrammarDecoder:
     """Greedy, deterministic, always well-formed: returns call text the parser accepts."""
 
     def __init__(
-        self, model: Any, tokenizer: Any, *, style: str, prefix: str = "", max_calls: int = 1
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        style: str,
+        prefix: str = "",
+        max_calls: int = 1,
+        fast: str | None = "int8",
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
-        self.base = model.get_decoder() if hasattr(model, "get_decoder") else model.model
         self.device = next(model.parameters()).device
         if style == "base":  # one call on the line after "Call:", then a newline
             self.grammar = CallGrammar(max_calls=1, lead_space=True)
@@ -49,33 +56,30 @@ class GrammarDecoder:
         self.ids = torch.tensor(ids, device=self.device)
         self.texts = [self.token_text[i] for i in ids]
         head = model.get_output_embeddings().weight
-        self.head = head.detach()[self.ids].contiguous()  # [G, hidden]: the rows we may emit
+        self.head = (
+            head.detach()[self.ids].float().contiguous()
+        )  # [G, hidden]: the rows we may emit
         self.prefix = prefix
-        self.prefix_ids = tokenizer(prefix, return_tensors="pt").input_ids.to(self.device)
-        self.cache: Any = None
+        self.prefix_ids: list[int] = tokenizer(prefix).input_ids
+        self._prefix_ok: bool | None = None
+        self.runner = make_runner(model, fast=fast)
         self.forwards = 0  # forward passes, for the benchmark
 
     # ------------------------------------------------------------------ model calls
 
-    @torch.inference_mode()
-    def _forward(self, ids: torch.Tensor) -> torch.Tensor:
-        """Run `ids` [1, n] after the cache; return the final hidden states [n, hidden]."""
-        from transformers import DynamicCache
-
-        if self.cache is None:
-            self.cache = DynamicCache()
-        out = self.base(input_ids=ids, past_key_values=self.cache, use_cache=True)
+    def _forward(self, ids: list[int]) -> torch.Tensor:
         self.forwards += 1
-        return out.last_hidden_state[0]
+        return self.runner.forward(ids)
 
     def _reset_to_prefix(self) -> int:
         """Crop the cache back to the fixed prefix (computing it the first time)."""
-        n = self.prefix_ids.shape[1]
-        if self.cache is None or self.cache.get_seq_length() < n:
-            self.cache = None
+        n = len(self.prefix_ids)
+        if self.runner.length < n or self._prefix_ok is False:
+            self.runner.crop(0)
             self._forward(self.prefix_ids)
-        elif self.cache.get_seq_length() > n:
-            self.cache.crop(n - self.cache.get_seq_length())
+            self._prefix_ok = True
+        else:
+            self.runner.crop(n)
         return n
 
     # ------------------------------------------------------------------ choosing tokens
@@ -110,34 +114,34 @@ class GrammarDecoder:
 
     def decode(self, prompt: str, max_new_tokens: int = 64) -> tuple[str, int, int]:
         """(output text, prompt tokens, completion tokens) for a prompt that starts with the prefix."""
-        n_prefix = self._reset_to_prefix()
-        rest = prompt[len(self.prefix) :] if prompt.startswith(self.prefix) else prompt
-        if not prompt.startswith(self.prefix):  # not our prefix: start from scratch
-            self.cache, n_prefix = None, 0
-            rest_ids = self.tokenizer(rest, return_tensors="pt").input_ids
-        else:
-            rest_ids = self.tokenizer(rest, add_special_tokens=False, return_tensors="pt").input_ids
+        if prompt.startswith(self.prefix):
+            n_prefix = self._reset_to_prefix()
+            rest = self.tokenizer(prompt[len(self.prefix) :], add_special_tokens=False).input_ids
+        else:  # not our prefix: start from scratch
+            self.runner.crop(0)
+            self._prefix_ok, n_prefix = False, 0
+            rest = self.tokenizer(prompt).input_ids
         try:
-            text, produced = self._decode_after(rest_ids, max_new_tokens)
+            text, produced = self._decode_after(rest, max_new_tokens)
         except BaseException:
-            self.cache = None  # never reuse a cache a failed request may have left half-written
+            self._prefix_ok = False  # never trust a cache a failed request may have half-written
             raise
-        return text, n_prefix + rest_ids.shape[1], produced
+        return text, n_prefix + len(rest), produced
 
-    def _decode_after(self, rest_ids: torch.Tensor, max_new_tokens: int) -> tuple[str, int]:
-        hidden = self._forward(rest_ids.to(self.device))[-1]
+    def _decode_after(self, rest_ids: list[int], max_new_tokens: int) -> tuple[str, int]:
+        hidden = self._forward(rest_ids)[-1]
         text, produced = "", 0
         token = self._choose(hidden, text)
         while token is not None and token not in self.end_ids and produced < max_new_tokens:
             text += self.token_text[token]
             produced += 1
             draft = self._draft(text)
-            hidden_all = self._forward(torch.tensor([[token, *draft]], device=self.device))
+            hidden_all = self._forward([token, *draft])
             token = None
             for i, drafted in enumerate(draft):
                 chosen = self._choose(hidden_all[i], text)
                 if chosen != drafted:  # the model disagrees: drop the rest of the draft
-                    self.cache.crop(i - len(draft))
+                    self.runner.crop(self.runner.length - (len(draft) - i))
                     token = chosen
                     break
                 if drafted in self.end_ids:
@@ -170,3 +174,45 @@ def _grammar_vocabulary(vocab: dict[str, int], lead_space: bool) -> dict[int, st
         if text in wanted:
             out[index] = text
     return out
+
+
+class _TransformersRunner:
+    """The general path: any causal LM through its transformers forward and a DynamicCache."""
+
+    def __init__(self, model: Any) -> None:
+        self.base = model.get_decoder()
+        self.device = next(model.parameters()).device
+        self.cache: Any = None
+
+    @property
+    def length(self) -> int:
+        return 0 if self.cache is None else int(self.cache.get_seq_length())
+
+    def crop(self, length: int) -> None:
+        if self.cache is None or length <= 0:
+            self.cache = None
+        elif length < self.length:
+            self.cache.crop(length - self.length)
+
+    @torch.inference_mode()
+    def forward(self, ids: list[int]) -> torch.Tensor:
+        from transformers import DynamicCache
+
+        if self.cache is None:
+            self.cache = DynamicCache()
+        x = torch.tensor([ids], device=self.device)
+        out = self.base(input_ids=x, cache=self.cache, use_cache=True)
+        return out.last_hidden_state[0].float()
+
+
+def make_runner(model: Any, fast: str | None = "int8") -> Any:
+    """The fastest forward that reproduces `model`: our lean Gemma 3 path, or transformers'.
+
+    `fast` is "int8" (int8 weights, per-row scales), "fp32", or None for the transformers path.
+    """
+    from copilot import fast_gemma
+
+    on_cpu = next(model.parameters()).device.type == "cpu"
+    if fast and on_cpu and fast_gemma.supports(model):
+        return fast_gemma.FastGemma(model, int8=fast == "int8")
+    return _TransformersRunner(model)

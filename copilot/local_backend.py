@@ -50,6 +50,7 @@ class LocalBackend:
         decoder: str = "grammar",
         max_new_tokens: int = 64,
         max_calls: int = 1,
+        fast: str | None = "int8",
     ) -> None:
         if style not in ("base", "ft"):
             raise ValueError(f"style must be 'base' or 'ft', got {style!r}")
@@ -62,13 +63,15 @@ class LocalBackend:
         self.decoder = decoder
         self.max_new_tokens = max_new_tokens
         self.max_calls = max_calls
+        self.fast = fast
         self._lock = threading.Lock()
         self._engine: Any = None
 
     @property
     def identity(self) -> str:
         base = str(self.base_model or "gemma-3-270m")
-        return f"local:{base}:adapter={_adapter_digest(self.adapter)}:{self.style}:{self.decoder}"
+        decoder = self.decoder if self.decoder == "generate" else f"grammar-{self.fast or 'hf'}"
+        return f"local:{base}:adapter={_adapter_digest(self.adapter)}:{self.style}:{decoder}"
 
     # ------------------------------------------------------------------ loading
 
@@ -88,6 +91,7 @@ class LocalBackend:
                         style=self.style,
                         prefix=self._prefix_text(),
                         max_calls=self.max_calls,
+                        fast=self.fast,
                     )
                     self._engine.decode(self.render([{"role": "user", "content": "hi"}]), 4)
                 else:
