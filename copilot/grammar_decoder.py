@@ -63,12 +63,14 @@ class GrammarDecoder:
         self.prefix_ids: list[int] = tokenizer(prefix).input_ids
         self._prefix_ok: bool | None = None
         self.runner = make_runner(model, fast=fast)
-        self.forwards = 0  # forward passes, for the benchmark
+        self.forwards = 0  # forward passes and tokens run through the model, for the benchmark
+        self.tokens_run = 0
 
     # ------------------------------------------------------------------ model calls
 
     def _forward(self, ids: list[int]) -> torch.Tensor:
         self.forwards += 1
+        self.tokens_run += len(ids)
         return self.runner.forward(ids)
 
     def _reset_to_prefix(self) -> int:

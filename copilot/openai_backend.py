@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values, find_dotenv
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
@@ -30,6 +30,17 @@ def with_system_prompt(messages: list[dict[str, Any]], system: str | None) -> li
     if system is None or any(m.get("role") in ("system", "developer") for m in messages):
         return list(messages)
     return [{"role": "system", "content": system}, *messages]
+
+
+def _dotenv() -> dict[str, str | None]:
+    """The `.env` file found from the working directory upwards ({} if there is none)."""
+    path = find_dotenv(usecwd=True)
+    return dict(dotenv_values(path)) if path else {}
+
+
+def _setting(key: str, dotenv: dict[str, str | None]) -> str | None:
+    """A setting from the environment, else from `.env` (the environment wins)."""
+    return os.environ.get(key) or dotenv.get(key) or None
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -61,7 +72,7 @@ class _WaitRetryAfter:
     """Wait what the server asked for; otherwise exponential backoff with jitter."""
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self.backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self.backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -106,9 +117,9 @@ class OpenAIBackend:
     ) -> None:
         import openai
 
-        load_dotenv()  # .env in the working directory (or a parent); never overrides the env
-        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-        api_key = api_key or os.environ.get("OPENAI_API_KEY")
+        dotenv = _dotenv()
+        base_url = base_url or _setting("OPENAI_BASE_URL", dotenv)
+        api_key = api_key or _setting("OPENAI_API_KEY", dotenv)
         if not api_key:
             if base_url is None:
                 raise ModelUnavailable(MISSING_KEY)

@@ -69,10 +69,10 @@ def _adapter_note(adapter: Path) -> str:
 
 def list_models() -> list[ModelInfo]:
     """The named models, with whether each can be used on this machine right now."""
-    import os
+    from copilot.openai_backend import _dotenv, _setting
 
     adapter_ok = (ADAPTER_DIR / "adapter_config.json").exists()
-    key_ok = bool(os.environ.get("OPENAI_API_KEY"))
+    key_ok = bool(_setting("OPENAI_API_KEY", _dotenv()))
     models = [
         ModelInfo("local-base", "local", "Gemma 3 270M base, catalogue + examples in the prompt"),
         ModelInfo(
