@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from finetune.dataset import Sample, near_key, normalize, stratified_split, to_example, write_jsonl
 from finetune.overlap import OverlapIndex, check_prompts
-from finetune.teacher_templates import quotas
+from finetune.teacher_templates import CONTEXT_SHARE, quotas
 from finetune.verify import Verifier
 
 HELP = "generate verified fine-tuning data (templates offline, or any OpenAI-compatible model)"
@@ -125,7 +125,7 @@ def generate(
     """Verified, deduplicated, suite-clean samples, split into train and val."""
     rng = random.Random(seed)
     index = index if index is not None else OverlapIndex.from_suites()
-    quota = quotas(n)
+    quota = quotas(n, context_share=getattr(teacher, "context_share", CONTEXT_SHARE))
     verifier = Verifier(execute=execute)
     kept: list[Sample] = []
     have: Counter[str] = Counter()
@@ -147,7 +147,18 @@ def generate(
                 if not verifier.verify(sample, to_example(sample)):
                     dropped["verification"] += 1
                     continue
-                norm, key = normalize(sample.prompt), near_key(sample.prompt)
+                earlier = [m["content"] for m in sample.history if m.get("role") == "user"]
+                context = " || ".join(normalize(t) for t in earlier)
+                norm = (
+                    f"{context} || {normalize(sample.prompt)}"
+                    if context
+                    else normalize(sample.prompt)
+                )
+                key = (
+                    f"{context} || {near_key(sample.prompt)}"
+                    if context
+                    else near_key(sample.prompt)
+                )
                 if norm in exact_seen:
                     dropped[
                         "exact_duplicate"
@@ -158,7 +169,7 @@ def generate(
                 if key in near_seen:
                     dropped["near_duplicate"] += 1
                     continue
-                if index.match(sample.prompt) is not None:
+                if any(index.match(t) is not None for t in [sample.prompt, *earlier]):
                     dropped["suite_overlap"] += 1
                     continue
                 exact_seen[norm] = str(sample.call)

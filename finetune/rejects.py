@@ -274,8 +274,22 @@ _BAD_VALUES = {
 }
 
 
+# Coordinates are a quarter of the out-of-range data, not 40% as a uniform pick would make them.
+_BAD_WEIGHTS = {
+    "altitude": 3.0,
+    "distance": 3.0,
+    "speed": 3.0,
+    "duration": 2.0,
+    "tilt": 2.0,
+    "pan": 2.0,
+}
+_BAD_WEIGHTS |= {"latitude": 1.2, "longitude": 1.2}
+
+
 def _out_of_range(rng: random.Random) -> RejectPrompt:
-    name, field = rng.choice(list(_BAD_VALUES))
+    name, field = rng.choices(
+        list(_BAD_VALUES), [_BAD_WEIGHTS.get(k[1], 1.0) for k in _BAD_VALUES]
+    )[0]
     fixed: dict[str, Any] = {"mode": "video"} if name == "control_camera" else {}
     if name == "land_drone":
         fixed["location"] = "custom"

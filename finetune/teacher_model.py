@@ -58,9 +58,10 @@ def parse_prompts(text: str) -> list[str] | None:
             continue
         if isinstance(value, dict):
             value = value.get("prompts")
-        if isinstance(value, list):
-            prompts = [p.strip() for p in value if isinstance(p, str) and 0 < len(p.strip()) <= 300]
-            return prompts or None
+        if not isinstance(value, list):
+            return None
+        prompts = [p.strip() for p in value if isinstance(p, str) and 0 < len(p.strip()) <= 300]
+        return prompts or None
     return None
 
 
@@ -73,7 +74,9 @@ def _retryable(exc: BaseException) -> bool:
 
 
 class ModelTeacher:
-    """Prompts written by an OpenAI-compatible chat model."""
+    """Prompts written by an OpenAI-compatible chat model (single-turn only)."""
+
+    context_share = 0.0
 
     def __init__(
         self,

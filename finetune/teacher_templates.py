@@ -17,6 +17,7 @@ from finetune.phrasing import phrase
 from finetune.rejects import CATEGORY_WEIGHTS, reject_prompt
 
 REJECT_SHARE = 0.38
+CONTEXT_SHARE = 0.1  # multi-turn samples (finetune.multiturn)
 FUNCTION_WEIGHTS = {
     "takeoff_drone": 1.2,
     "land_drone": 1.4,
@@ -52,13 +53,19 @@ def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
     return counts
 
 
-def quotas(n: int, reject_share: float = REJECT_SHARE) -> dict[str, int]:
+def quotas(
+    n: int, reject_share: float = REJECT_SHARE, context_share: float = CONTEXT_SHARE
+) -> dict[str, int]:
     """How many samples of each kind a dataset of `n` holds."""
-    n_reject = round(n * reject_share)
-    out = _apportion(n - n_reject, FUNCTION_WEIGHTS)
+    from finetune.multiturn import CONTEXT_WEIGHTS
+
+    n_context = round(n * context_share)
+    n_reject = round((n - n_context) * reject_share)
+    out = _apportion(n - n_context - n_reject, FUNCTION_WEIGHTS)
     rejects = _apportion(n_reject, CATEGORY_WEIGHTS)
     out.update({f"reject:{c}": k for c, k in rejects.items()})
-    return out
+    out.update({f"context:{c}": k for c, k in _apportion(n_context, CONTEXT_WEIGHTS).items()})
+    return {k: v for k, v in out.items() if v > 0}
 
 
 def _local_coordinates(rng: random.Random) -> dict[str, float]:
@@ -83,6 +90,10 @@ class TemplateTeacher:
         self.typo_rate = typo_rate
 
     def sample(self, kind: str, rng: random.Random) -> Sample:
+        if kind.startswith("context:"):
+            from finetune.multiturn import context_sample
+
+            return context_sample(kind.split(":", 1)[1], rng, self)
         if kind.startswith("reject:"):
             r = reject_prompt(kind.split(":", 1)[1], rng)
             return Sample(r.prompt, reject_call(), kind, intended=r.intended)

@@ -151,9 +151,12 @@ def _claimed_values(call: ToolCall) -> list[tuple[str, float]]:
     return out
 
 
+_IDIOMS = re.compile(r"\bone more\b", re.IGNORECASE)  # "one more time" says no number
+
+
 def _said(prompt: str) -> list[float]:
     values = []
-    for n in find_numbers(prompt):
+    for n in find_numbers(_IDIOMS.sub("again", prompt)):
         values.append(n.value * 60 if n.unit in _MINUTES else n.value)
     return values
 
@@ -175,9 +178,13 @@ def check_semantic(sample: Sample) -> str | None:
         return f"off-domain word {OFF_DOMAIN.search(prompt).group()!r}"
     said = _said(prompt)
     claimed = _claimed_values(sample.call)
-    lower = prompt.lower()
+    earlier = " ".join(
+        str(m.get("content") or "") for m in sample.history if m.get("role") == "user"
+    )
+    said_before = _said(earlier) if earlier else []
+    lower = (prompt + " " + earlier).lower()
     for key, value in claimed:
-        if any(_close(abs(value), s) for s in said):
+        if any(_close(abs(value), s) for s in said + said_before):
             continue
         if any(p in lower for p in _IMPLIED.get((key, int(value)), ())):
             continue
@@ -185,7 +192,7 @@ def check_semantic(sample: Sample) -> str | None:
     for s in said:
         if not any(_close(s, abs(v)) for _, v in claimed):
             return f"the prompt says {s:g}, which no argument carries"
-    if any(v < 0 for _, v in claimed) and not _NEGATIVE_WORDS.search(prompt):
+    if any(v < 0 for _, v in claimed) and not _NEGATIVE_WORDS.search(lower):
         return "a negative argument with no sign, 'down', 'left', 'south' or 'west' in the prompt"
     return None
 

@@ -1,0 +1,172 @@
+"""Multi-turn samples: a command that follows an earlier exchange, as the copilot's chat sees it.
+
+The history is one earlier turn (the user's prompt, the assistant's call and the tool's ack).
+Kinds:
+- followup: an unrelated new command (or a request to reject); the history must not leak in;
+- flip: "now turn it off" after switching a mode on (and back);
+- repeat: "again", "one more" after a move or a photo;
+- more: "another 20 m" after a move, in the same direction;
+- adjust: "make it 60 instead" after a speed, "now in blue" after an LED pattern, "make it
+  2 minutes" after a video, "now the other way" after a move.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from copilot.catalog import ToolCall
+from finetune import style
+from finetune.dataset import Sample, assistant_message
+from finetune.invocations import sample_call
+from finetune.phrasing import render
+
+CONTEXT_WEIGHTS = {"followup": 0.3, "flip": 0.2, "repeat": 0.15, "more": 0.15, "adjust": 0.2}
+_TOGGLES = {
+    "set_follow_me_mode": "status",
+    "set_autopilot": "status",
+    "set_battery_saver_mode": "status",
+    "set_obstacle_avoidance": "mode",
+}
+FLIP = {
+    "off": [
+        "[now |ok |alright, |and ](turn|switch) it (off|back off)[ again| please| now]",
+        "[now |ok ](disable|deactivate) (it|that)[ please| again]",
+        "[ok |now ]turn that off",
+        "(that's enough|enough), (turn|switch) it off",
+        "[ok ]off again",
+    ],
+    "on": [
+        "[now |ok |alright, |and ](turn|switch) it (on|back on)[ again| please| now]",
+        "[now |ok ](enable|activate|reactivate) (it|that)[ again| please]",
+        "[ok |now ]turn that back on",
+        "[ok ]on again",
+    ],
+}
+REPEAT = [
+    "(again|do it again|one more time|once more|same again|repeat that|do that again)[ please|!]",
+    "[ok |great, |nice, ](again|one more time|same thing again|repeat)",
+]
+REPEAT_PHOTO = [
+    "[ok |nice, ](another one|take another|one more|another (photo|picture|shot))[ please]"
+]
+MORE = [
+    "[now |ok |and ](another|go another|move another) {dist}",
+    "[now |ok ]{dist} more[ please| in the same direction]",
+    "(keep going|continue|same direction), {dist} more",
+    "[ok ](again but|same but|same direction but) {dist}",
+]
+ADJUST_SPEED = [
+    "(make it|actually,|change that to|no,|hmm, make it) {spd}[ instead]",
+    "(actually|wait), {spd}",
+]
+ADJUST_LED = [
+    "[now |ok ](in|make it|switch to|same but) {color}[ instead]",
+    "(actually|no), {color}",
+    "[ok ]same pattern(,| but) {color}",
+]
+ADJUST_VIDEO = [
+    "(make it|actually,|change that to|no, make it) {dur}[ instead]",
+    "[again but|same but] for {dur}",
+    "(actually|wait), {dur}",
+]
+ADJUST_OPPOSITE = [
+    "[now |ok ](the other way|back the other way|the opposite way|reverse that|opposite direction)[ please]"
+]
+_OPPOSITE = {
+    "forward": "backward",
+    "backward": "forward",
+    "left": "right",
+    "right": "left",
+    "up": "down",
+    "down": "up",
+}
+
+
+def _turn(prompt: str, call: ToolCall, ack: str = "accepted") -> tuple[dict, ...]:
+    message = assistant_message(call, "call_h0")
+    tool = {"role": "tool", "tool_call_id": "call_h0", "content": ack}
+    return ({"role": "user", "content": prompt}, message, tool)
+
+
+def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
+    """One multi-turn sample of `kind` (see CONTEXT_WEIGHTS); `teacher` writes single turns."""
+    from finetune.teacher_templates import FUNCTION_WEIGHTS
+
+    if kind == "followup":
+        first = teacher.sample(rng.choice(list(FUNCTION_WEIGHTS)), rng)
+        pool = [
+            *list(FUNCTION_WEIGHTS),
+            "reject:missing_value",
+            "reject:out_of_range",
+            "reject:enum_miss",
+            "reject:capability",
+            "reject:off_topic",
+        ]
+        second = teacher.sample(rng.choice(pool), rng)
+        return replace(second, kind="context:followup", history=_turn(first.prompt, first.call))
+    if kind == "flip":
+        name = rng.choice([*_TOGGLES, "set_drone_lighting"])
+        key = _TOGGLES.get(name, "mode")
+        before = rng.choice(["on", "off"])
+        first = teacher.sample(name, rng)
+        while first.call.arguments[key] != before:
+            first = teacher.sample(name, rng)
+        after = "off" if before == "on" else "on"
+        prompt = style.finish(render(FLIP[after], rng, {}), rng)
+        return Sample(
+            prompt,
+            ToolCall(name, {key: after}),
+            "context:flip",
+            history=_turn(first.prompt, first.call),
+        )
+    if kind == "repeat":
+        name = rng.choice(["control_drone_movement", "control_drone_movement", "control_camera"])
+        first = teacher.sample(name, rng)
+        photo = first.call.name == "control_camera" and first.call.arguments["mode"] == "photo"
+        prompt = style.finish(
+            render(REPEAT_PHOTO if photo and rng.random() < 0.6 else REPEAT, rng, {}), rng
+        )
+        return Sample(prompt, first.call, "context:repeat", history=_turn(first.prompt, first.call))
+    if kind == "more":
+        first = teacher.sample("control_drone_movement", rng)
+        direction = first.call.arguments["direction"]
+        call = sample_call("control_drone_movement", rng, direction=direction)
+        prompt = style.finish(
+            render(MORE, rng, {"dist": style.metres(call.arguments["distance"], rng)}), rng
+        )
+        return Sample(prompt, call, "context:more", history=_turn(first.prompt, first.call))
+    # adjust
+    what = rng.choice(["speed", "led", "video", "opposite"])
+    if what == "speed":
+        first = teacher.sample("set_drone_speed", rng)
+        call = sample_call("set_drone_speed", rng)
+        prompt = render(ADJUST_SPEED, rng, {"spd": style.kmh(call.arguments["speed"], rng)})
+    elif what == "led":
+        first = teacher.sample("configure_led_display", rng)
+        while first.call.arguments["pattern"] == "rainbow":
+            first = teacher.sample("configure_led_display", rng)
+        colours = ["red", "blue", "green", "yellow", "white"]
+        colours.remove(first.call.arguments["color"])
+        colour = rng.choice(colours)
+        call = ToolCall(
+            "configure_led_display", {"pattern": first.call.arguments["pattern"], "color": colour}
+        )
+        prompt = render(ADJUST_LED, rng, {"color": colour})
+    elif what == "video":
+        first = teacher.sample("control_camera", rng)
+        while first.call.arguments["mode"] != "video":
+            first = teacher.sample("control_camera", rng)
+        call = sample_call("control_camera", rng, mode="video")
+        prompt = render(ADJUST_VIDEO, rng, {"dur": style.seconds(call.arguments["duration"], rng)})
+    else:
+        first = teacher.sample("control_drone_movement", rng)
+        args = first.call.arguments
+        call = ToolCall(
+            "control_drone_movement",
+            {"direction": _OPPOSITE[args["direction"]], "distance": args["distance"]},
+        )
+        prompt = render(ADJUST_OPPOSITE, rng, {})
+    return Sample(
+        style.finish(prompt, rng), call, "context:adjust", history=_turn(first.prompt, first.call)
+    )

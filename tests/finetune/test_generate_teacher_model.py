@@ -1,0 +1,117 @@
+"""The model teacher against a real OpenAI-compatible HTTP server on a loopback port.
+
+The server stands in for gpt-4o: it answers with usable JSON most of the time, with prose garbage
+every fourth request, and with one 500 error that the client must retry.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from copilot.parsing import parse_output
+from finetune.generate import generate
+from finetune.overlap import OverlapIndex
+from finetune.phrasing import phrase
+from finetune.teacher_model import ModelTeacher, parse_prompts
+
+
+def _app(log: list[str]) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        body = await request.json()
+        user = body["messages"][-1]["content"]
+        log.append(user)
+        n = len(log)
+        if n == 2:
+            return JSONResponse({"error": {"message": "overloaded"}}, status_code=500)
+        if n % 4 == 0:
+            text = "Sure! Here are some great prompts for your drone."
+        elif "must refuse" in user:
+            text = '```json\n{"prompts": ["play my favourite song", "scan the beach with infrared"]}\n```'
+        else:
+            call = re.search(r"function call: (.*?)\. Say", user).group(1)
+            raw = parse_output(call).calls[0]
+            rng = random.Random(n)
+            prompts = [phrase(raw.name, raw.arguments, rng, typo_rate=0) for _ in range(2)]
+            text = "Here you go: " + __import__("json").dumps({"prompts": prompts})
+        return {
+            "id": f"c{n}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        }
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def server():
+    log: list[str] = []
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    config = uvicorn.Config(_app(log), host="127.0.0.1", port=port, log_level="error")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/v1", log
+    srv.should_exit = True
+    thread.join(5)
+
+
+def test_model_teacher_generates_verified_data_and_survives_garbage(server, tmp_path):
+    url, log = server
+    teacher = ModelTeacher("teacher-model", base_url=url, cache_dir=tmp_path / "cache", per_call=2)
+    teacher.max_attempts = 3
+    res = generate(teacher, 60, seed=4, index=OverlapIndex([]), max_attempts_per_sample=3)
+    assert len(res.samples) >= 30
+    stats = teacher.stats()
+    assert stats["garbage"] >= 1 and stats["errors"] == 0  # the 500 was retried, not lost
+    assert log[1] == log[2]  # the retried request
+    assert res.dropped["teacher_garbage"] == stats["garbage"]
+    assert {s.call.name for s in res.samples} > {"reject_request", "takeoff_drone"}
+
+    # A second run with the same seed is served from the disk cache.
+    before = len(log)
+    again = ModelTeacher("teacher-model", base_url=url, cache_dir=tmp_path / "cache", per_call=2)
+    res2 = generate(again, 60, seed=4, index=OverlapIndex([]), max_attempts_per_sample=3)
+    assert len(log) == before and again.stats()["requests"] == 0
+    assert [s.prompt for s in res2.samples] == [s.prompt for s in res.samples]
+
+
+def test_unreachable_server_is_counted_not_fatal(tmp_path):
+    teacher = ModelTeacher("x", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path, timeout=1)
+    teacher.max_attempts = 1
+    res = generate(teacher, 10, seed=1, index=OverlapIndex([]), max_attempts_per_sample=1)
+    assert res.samples == [] and teacher.stats()["errors"] > 0
+
+
+def test_parse_prompts_handles_fences_prose_and_garbage():
+    assert parse_prompts('ok:\n```json\n{"prompts": ["a", "b"]}\n```') == ["a", "b"]
+    assert parse_prompts('["take off to 5 m"] thanks') == ["take off to 5 m"]
+    assert parse_prompts("no json here") is None
+    assert parse_prompts('{"prompts": [1, 2]}') is None
+    assert parse_prompts('{"other": ["x"]}') is None

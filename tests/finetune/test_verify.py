@@ -1,0 +1,125 @@
+"""Each verification stage rejects a planted bad example; good examples pass every stage."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import pytest
+
+from copilot.catalog import ToolCall
+from finetune.dataset import Sample, reject_call, to_example
+from finetune.numwords import find_numbers, int_to_words, words_to_int
+from finetune.teacher_templates import TemplateTeacher, quotas
+from finetune.verify import Verifier
+
+
+def _sample(prompt: str, name: str, **arguments) -> Sample:
+    return Sample(prompt, ToolCall(name, arguments), name)
+
+
+def _first_failure(sample: Sample, example=None):
+    return Verifier().check(sample, example if example is not None else to_example(sample))
+
+
+def test_good_examples_pass_every_stage():
+    for sample in (
+        _sample("take off to forty-five metres", "takeoff_drone", altitude=45),
+        _sample("record for 2 minutes", "control_camera", mode="video", duration=120),
+        _sample("tilt the camera down 30 and pan left 90", "control_gimbal", tilt=-30, pan=-90),
+        _sample(
+            "land at 33.8688° S, 151.2093° E",
+            "land_drone",
+            location="custom",
+            coordinates={"latitude": -33.8688, "longitude": 151.2093},
+        ),
+        _sample("descend 80 m", "control_drone_movement", direction="down", distance=80),
+        Sample("play a song", reject_call(), "reject:capability"),
+    ):
+        assert _first_failure(sample) is None, sample.prompt
+
+
+def test_stage1_format_rejects_a_broken_line():
+    sample = _sample("take a photo", "control_camera", mode="photo")
+    example = to_example(sample)
+    no_tools = {k: v for k, v in example.items() if k != "tools"}
+    assert _first_failure(sample, no_tools)[0] == "format"
+    dict_args = copy.deepcopy(example)
+    dict_args["messages"][-1]["tool_calls"][0]["function"]["arguments"] = {"mode": "photo"}
+    assert _first_failure(sample, dict_args) == (
+        "format",
+        "tool call arguments must be a JSON string",
+    )
+    assert _first_failure(sample, ["not", "an", "object"])[0] == "format"
+
+
+def test_stage2_schema_rejects_an_invalid_call():
+    sample = _sample("take off to 300 m", "takeoff_drone", altitude=300)
+    stage, reason = _first_failure(sample)
+    assert stage == "schema" and "between 1 and 120" in reason
+    led = _sample("rainbow LEDs in red", "configure_led_display", pattern="rainbow", color="red")
+    assert _first_failure(led)[0] == "schema"
+
+
+def test_stage3_execution_rejects_a_call_the_simulator_denies():
+    # Valid by the schema (distance <= 500) but from 30 m it would climb through the ceiling.
+    sample = _sample("climb 100 m", "control_drone_movement", direction="up", distance=100)
+    stage, reason = _first_failure(sample)
+    assert stage == "execution" and "ceiling" in reason
+
+
+def test_stage4_semantic_rejects_a_wrong_number_an_off_domain_word_and_a_valid_reject():
+    wrong_number = _sample(
+        "move forward 30 m", "control_drone_movement", direction="forward", distance=50
+    )
+    assert _first_failure(wrong_number)[0] == "semantic"
+    stray_number = _sample("take a photo in 5", "control_camera", mode="photo")
+    assert _first_failure(stray_number)[0] == "semantic"
+    off_domain = _sample("I want the car to follow me", "set_follow_me_mode", status="on")
+    stage, reason = _first_failure(off_domain)
+    assert stage == "semantic" and "car" in reason
+    lost_sign = _sample("tilt to 30 and pan 90", "control_gimbal", tilt=-30, pan=90)
+    assert _first_failure(lost_sign)[0] == "semantic"
+    not_really_bad = Sample(
+        "take off to 50 m",
+        reject_call(),
+        "reject:out_of_range",
+        intended=("takeoff_drone", {"altitude": 50}),
+    )
+    assert _first_failure(not_really_bad)[0] == "semantic"
+
+
+def test_pass_rates_are_counted_per_stage_and_kind():
+    verifier = Verifier()
+    verifier.verify(
+        _sample("take off to 50 m", "takeoff_drone", altitude=50),
+        to_example(_sample("x", "takeoff_drone", altitude=50)),
+    )
+    bad = _sample("climb 100 m", "control_drone_movement", direction="up", distance=100)
+    verifier.verify(bad, to_example(bad))
+    rates = verifier.stage_rates()
+    assert rates["schema"]["passed"] == 2 and rates["execution"]["passed"] == 1
+    assert verifier.kind_rates()["control_drone_movement"]["verified"] == 0
+
+
+def test_numbers_in_words_and_digits_read_back():
+    rng = random.Random(0)
+    for n in (0, 7, 13, 45, 100, 120, 305, 600, 999):
+        assert words_to_int(int_to_words(n, rng)) == n
+    found = find_numbers("up to a hundred and twenty metres, then minus 15 for 2 mins")
+    assert [(x.value, x.unit, x.negative_cue) for x in found] == [
+        (120.0, "metres", False),
+        (15.0, "for", True),
+        (2.0, "mins", False),
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_templates_teacher_output_mostly_verifies(seed):
+    teacher, rng, verifier = TemplateTeacher(), random.Random(seed), Verifier()
+    for kind, k in quotas(600).items():
+        for _ in range(k):
+            s = teacher.sample(kind, rng)
+            verifier.verify(s, to_example(s))
+    rates = verifier.stage_rates()
+    assert all(r["rate"] > 0.97 for r in rates.values()), rates
