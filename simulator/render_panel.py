@@ -294,7 +294,7 @@ def input_box(
         x += txt.get_width()
     elif placeholder:
         ph = th.text(placeholder, 14, th.FAINT)
-        surf.blit(ph, (x, rect.centery - ph.get_height() // 2))
+        surf.blit(ph, (x + 8, rect.centery - ph.get_height() // 2))
     if not thinking and (t % 1.0) < 0.55:
         pygame.draw.line(surf, th.TEXT, (x + 2, rect.centery - 10), (x + 2, rect.centery + 10), 2)
     if thinking:

@@ -185,3 +185,14 @@ def test_help_has_examples(capsys) -> None:
         main(["--help"])
     assert exc.value.code == 0
     assert "--compare local-base,local-ft" in capsys.readouterr().out
+
+
+def test_interactive_loop_types_flies_and_quits(tmp_path: Path) -> None:
+    """The real event loop (window under the dummy driver): typed keys, Enter, then closing."""
+    app = App(["local-ft"], window=True, captures=tmp_path)
+    for ch in "takeoff_drone(altitude=12)":
+        pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text=ch))
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0))
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    assert app.run() == 0
+    assert app.pilots[0].state.flying and app.log[-1].kind == "accepted"
