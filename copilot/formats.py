@@ -32,20 +32,29 @@ def calls_from_message(message: dict[str, Any]) -> list[ToolCall]:
     return calls
 
 
+def _turns(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(role, text) of the user and assistant turns; assistant calls in the compact syntax."""
+    turns = []
+    for message in messages:
+        role = message.get("role")
+        if role == "user":
+            turns.append(("user", str(message.get("content") or "")))
+        elif role == "assistant":
+            text = render_calls(calls_from_message(message)) or (message.get("content") or "")
+            turns.append(("assistant", text))
+    return turns
+
+
 def render_ft_prompt(messages: list[dict[str, Any]]) -> str:
     """The text the fine-tuned model reads, ending where its answer starts.
 
     System messages are dropped; earlier user turns and assistant calls are kept so multi-turn
     context ("now go higher") still reaches the model.
     """
-    parts = []
-    for message in messages:
-        role = message.get("role")
-        if role == "user":
-            parts.append(f"{START}user\n{message.get('content') or ''}{END}\n")
-        elif role == "assistant":
-            text = render_calls(calls_from_message(message)) or (message.get("content") or "")
-            parts.append(f"{START}model\n{text}{END}\n")
+    parts = [
+        f"{START}{'user' if role == 'user' else 'model'}\n{text}{END}\n"
+        for role, text in _turns(messages)
+    ]
     parts.append(f"{START}model\n")
     return "".join(parts)
 
@@ -125,14 +134,9 @@ def base_prompt_prefix(system: str | None = None) -> str:
 def render_base_prompt(messages: list[dict[str, Any]]) -> str:
     """The few-shot text prompt for the base model; earlier turns become earlier examples."""
     system = next((m.get("content") for m in messages if m.get("role") == "system"), None)
-    parts = [base_prompt_prefix(system)]
-    for message in messages:
-        role = message.get("role")
-        if role == "user":
-            parts.append(f"Command: {message.get('content') or ''}\nCall:")
-        elif role == "assistant":
-            text = render_calls(calls_from_message(message)) or (message.get("content") or "")
-            parts.append(f" {text}\n\n")
-    if not parts[-1].endswith("Call:"):
+    parts = []
+    for role, text in _turns(messages):
+        parts.append(f"Command: {text}\nCall:" if role == "user" else f" {text}\n\n")
+    if not parts or not parts[-1].endswith("Call:"):
         parts.append("Command: \nCall:")
-    return "\n".join(parts[:1]) + "\n" + "".join(parts[1:])
+    return base_prompt_prefix(system) + "\n" + "".join(parts)

@@ -32,13 +32,13 @@ def with_system_prompt(messages: list[dict[str, Any]], system: str | None) -> li
     return [{"role": "system", "content": system}, *messages]
 
 
-def _dotenv() -> dict[str, str | None]:
+def dotenv_file() -> dict[str, str | None]:
     """The `.env` file found from the working directory upwards ({} if there is none)."""
     path = find_dotenv(usecwd=True)
     return dict(dotenv_values(path)) if path else {}
 
 
-def _setting(key: str, dotenv: dict[str, str | None]) -> str | None:
+def setting(key: str, dotenv: dict[str, str | None]) -> str | None:
     """A setting from the environment, else from `.env` (the environment wins)."""
     return os.environ.get(key) or dotenv.get(key) or None
 
@@ -117,9 +117,9 @@ class OpenAIBackend:
     ) -> None:
         import openai
 
-        dotenv = _dotenv()
-        base_url = base_url or _setting("OPENAI_BASE_URL", dotenv)
-        api_key = api_key or _setting("OPENAI_API_KEY", dotenv)
+        dotenv = dotenv_file()
+        base_url = base_url or setting("OPENAI_BASE_URL", dotenv)
+        api_key = api_key or setting("OPENAI_API_KEY", dotenv)
         if not api_key:
             if base_url is None:
                 raise ModelUnavailable(MISSING_KEY)

@@ -69,10 +69,10 @@ def _adapter_note(adapter: Path) -> str:
 
 def list_models() -> list[ModelInfo]:
     """The named models, with whether each can be used on this machine right now."""
-    from copilot.openai_backend import _dotenv, _setting
+    from copilot.openai_backend import dotenv_file, setting
 
     adapter_ok = (ADAPTER_DIR / "adapter_config.json").exists()
-    key_ok = bool(_setting("OPENAI_API_KEY", _dotenv()))
+    key_ok = bool(setting("OPENAI_API_KEY", dotenv_file()))
     models = [
         ModelInfo("local-base", "local", "Gemma 3 270M base, catalogue + examples in the prompt"),
         ModelInfo(
