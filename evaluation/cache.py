@@ -80,17 +80,24 @@ def cacheable(completion: Completion) -> bool:
 
 
 class AnswerCache:
-    """A directory of cached completions; `enabled=False` reads and writes nothing."""
+    """A directory of cached completions.
 
-    def __init__(self, directory: Path | None = None, enabled: bool = True) -> None:
+    `enabled=False` reads and writes nothing; `refresh=True` never reads but stores the new
+    answers (what `--no-cache` does: ask again, and keep the fresh answers for the next run).
+    """
+
+    def __init__(
+        self, directory: Path | None = None, enabled: bool = True, refresh: bool = False
+    ) -> None:
         self.directory = Path(directory) if directory else default_cache_dir()
         self.enabled = enabled
+        self.refresh = refresh
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Completion | None:
-        if not self.enabled:
+        if not self.enabled or self.refresh:
             return None
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))

@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--output", type=Path, metavar="DIR", help="run directory (default: runs/<timestamp>)")
     add("--resume", type=Path, metavar="DIR",
         help="continue a run directory: cases already in its results.jsonl are not redone")  # fmt: skip
-    add("--no-cache", action="store_true", help="ask the models again instead of the cache")
+    add("--no-cache", action="store_true",
+        help="ask the models again instead of reading the cache (fresh answers are stored)")  # fmt: skip
     add("--cache-dir", type=Path, help=f"answer cache (default: {default_cache_dir()})")
     add("--format", choices=("table", "json", "csv"), default="table",
         help="stdout: the rich report (default), one JSON object, or CSV rows per model+suite")  # fmt: skip
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if model.error:
             err.print(f"[red]{model.name}[/]: {model.error} (its cases count as errors)",
                       highlight=False)  # fmt: skip
-    cache = AnswerCache(args.cache_dir, enabled=not args.no_cache)
+    cache = AnswerCache(args.cache_dir, refresh=args.no_cache)
     evaluation = Evaluation(cache=cache, concurrency=args.concurrency)
     done = {r.key for r in previous}
     total = sum(
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         "limit": args.limit,
     }
     info = RunInfo(meta, model_errors, suite_errors)
-    plot_cache = cache.directory / "plots" if cache.enabled else None
+    plot_cache = cache.directory / "plots"
     write_reports(directory, results, info, plots=not args.no_plots, plot_cache=plot_cache)
 
     if args.format == "json":

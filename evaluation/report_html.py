@@ -25,11 +25,31 @@ tr.bad td,td.bad{background:#f4a6a6;color:#000}tr.warn td,td.warn{background:#fb
 tr.diff td.prompt{border-left:4px solid #c00}.ok{color:#070}.no{color:#b00;font-weight:bold}
 code{font-size:12px}.lines{font-family:monospace;white-space:pre;background:#f7f7f7;
 padding:6px;display:inline-block}.filters select,.filters label{margin-right:14px}
-.err{color:#b00}img{max-width:100%;border:1px solid #eee;margin:6px 0}.muted{color:#777}
+.err{color:#b00}img{max-width:min(100%,1100px);border:1px solid #eee;margin:6px 0}
+.muted{color:#777}.filters{position:sticky;top:0;background:#fff;padding:8px 0;z-index:1;
+border-bottom:1px solid #ddd}table.wide{width:100%}td.prompt{min-width:14em}
+code{word-break:break-word}
 td.c0{color:#ccc}td.hit{background:#d8efd8}td.miss{background:#f4c2c2;font-weight:bold}
 """
 
 JS = """
+function fromHash(){
+  const p=new URLSearchParams(location.hash.slice(1));
+  for(const k of ['model','suite','category']){
+    const el=document.getElementById('f-'+k); if(p.has(k)) el.value=p.get(k);
+  }
+  document.getElementById('f-bad').checked=p.get('bad')==='1';
+  applyFilters();
+}
+function toHash(){
+  const p=new URLSearchParams();
+  for(const k of ['model','suite','category']){
+    const v=document.getElementById('f-'+k).value; if(v) p.set(k,v);
+  }
+  if(document.getElementById('f-bad').checked) p.set('bad','1');
+  history.replaceState(null,'','#'+p.toString());
+}
+window.addEventListener('DOMContentLoaded',fromHash);
 function applyFilters(){
   const f={model:document.getElementById('f-model').value,
            suite:document.getElementById('f-suite').value,
@@ -47,6 +67,7 @@ function applyFilters(){
     if(ok && tr.closest('#cases')) shown++;
   });
   document.getElementById('shown').textContent=shown;
+  toHash();
 }
 """
 
@@ -73,10 +94,12 @@ def _row_class(r: CaseResult) -> str:
 
 
 def _actual(r: CaseResult) -> str:
+    """The calls as written (the raw output on hover), and the error if there was one."""
     text = escape(calls_text(r.actual))
     if r.error:
         text += f' <span class="err">{escape(r.error)}</span>'
-    return text or '<span class="muted">(nothing)</span>'
+    text = text or '<span class="muted">(nothing)</span>'
+    return f'<span title="{escape(r.raw[:500])}">{text}</span>' if r.raw else text
 
 
 def _comparison(results: Sequence[CaseResult]) -> str:
@@ -124,14 +147,14 @@ def _cases(results: Sequence[CaseResult]) -> str:
             f'<tr class="{cls}" data-model="{escape(r.model)}" data-suite="{escape(r.suite)}" '
             f'data-category="{escape(r.category)}" data-ok="{int(r.call_match)}">'
             f"<td>{escape(r.model)}</td><td>{escape(r.suite)}</td><td>{escape(r.category)}</td>"
-            f"<td>{escape(r.id)}</td><td>{escape(r.prompt)}</td><td><code>{_actual(r)}</code></td>"
+            f"<td>{escape(r.id)}</td><td class=prompt>{escape(r.prompt)}</td><td><code>{_actual(r)}</code></td>"
             f"<td><code>{escape(calls_text(r.expected))}</code></td>"
             f"<td>{_mark(r.name_match)}</td><td>{_mark(r.call_match)}</td>"
             f"<td>{_mark(r.valid)}</td><td>{_mark(r.executed_match)}</td>"
             f'<td class="n" title="{cached.strip()}">{r.latency_ms:.0f}{"*" if r.cached else ""}'
             f'</td><td class="n">{r.tokens}</td></tr>'
         )
-    return f'<table id="cases">{head}{"".join(rows)}</table>'
+    return f'<table id="cases" class="wide">{head}{"".join(rows)}</table>'
 
 
 def _side_by_side(results: Sequence[CaseResult]) -> str:
@@ -164,7 +187,7 @@ def _side_by_side(results: Sequence[CaseResult]) -> str:
             f"<td>{escape(suite)}</td><td class=prompt>{escape(first.prompt)}</td>"
             f"<td><code>{escape(calls_text(first.expected))}</code></td>{''.join(cells)}</tr>"
         )
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<table class=wide>{head}{''.join(rows)}</table>"
 
 
 def _functions(results: Sequence[CaseResult]) -> str:
@@ -234,9 +257,9 @@ def render_html(
         + (f"<h2>Problems</h2><ul>{problems}</ul>" if problems else "")
         + filters
         + f"<h2>Comparison</h2>{_comparison(results)}"
+        + f"<h2>Per prompt, models side by side</h2>{_side_by_side(results)}"
         + "<h2>Plots</h2>"
         + "".join(_image(p) for p in plots if p.exists())
-        + f"<h2>Per prompt, models side by side</h2>{_side_by_side(results)}"
         + f"<h2>All cases</h2>{_cases(results)}"
         + f"<h2>Summary lines (seed style)</h2>{_seed_lines(results)}"
         + f"<h2>Per function</h2>{_functions(results)}"

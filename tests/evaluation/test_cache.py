@@ -57,3 +57,12 @@ def test_disabled_and_corrupt_entries_are_misses(tmp_path: Path) -> None:
     cache.put("ab12", Completion.from_output("reject_request()"))
     (tmp_path / "ab" / "ab12.json").write_text("{torn")
     assert cache.get("ab12") is None
+
+
+def test_refresh_writes_but_never_reads(tmp_path: Path) -> None:
+    AnswerCache(tmp_path).put("k", Completion.from_output("reject_request()"))
+    refresh = AnswerCache(tmp_path, refresh=True)
+    assert refresh.get("k") is None
+    refresh.put("k", Completion.from_output("calibrate_sensors()"))
+    got = AnswerCache(tmp_path).get("k")
+    assert got is not None and got.calls[0].name == "calibrate_sensors"

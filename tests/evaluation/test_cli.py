@@ -73,6 +73,7 @@ def test_second_run_is_cached_with_first_latency(
     assert first["runs"] == second["runs"]
     _, fresh = run_json(capsys, [*cli_args("--model", model, output="c"), "--no-cache"])
     assert not any(c["cached"] for c in fresh["cases"])
+    assert [c["latency_ms"] for c in fresh["cases"]] == [123.0] * 20
 
 
 def test_limit_and_several_suites(capsys, perfect, replay, cli_args) -> None:

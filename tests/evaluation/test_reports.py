@@ -81,7 +81,7 @@ def test_html_report_is_self_contained_with_filters_and_side_by_side(run_dir: Pa
     for option in ("straightforward", "challenging"):
         assert f'<option value="{option}">' in html
     # the all-cases table: one row per case and model, red where the name is wrong
-    cases = html.split('<table id="cases">')[1].split("</table>")[0]
+    cases = html.split('<table id="cases"')[1].split("</table>")[0]
     assert cases.count("<tr class=") == 40
     # base: the 8 straightforward actions refused; tuned: the malformed refusal, "Detect a person"
     assert cases.count('<tr class="bad"') == 8 + 2
