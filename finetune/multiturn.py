@@ -7,7 +7,8 @@ Kinds:
 - repeat: "again", "one more" after a move or a photo;
 - more: "another 20 m" after a move, in the same direction;
 - adjust: "make it 60 instead" after a speed, "now in blue" after an LED pattern, "make it
-  2 minutes" after a video, "now the other way" after a move.
+  2 minutes" after a video, "now the other way" after a move;
+- absolute: "climb to 50 m" after "take off to 30 m" is a move up of 20 m (the height is known).
 """
 
 from __future__ import annotations
@@ -21,7 +22,22 @@ from finetune.dataset import Sample, assistant_message
 from finetune.invocations import sample_call
 from finetune.phrasing import render
 
-CONTEXT_WEIGHTS = {"followup": 0.3, "flip": 0.2, "repeat": 0.15, "more": 0.15, "adjust": 0.2}
+CONTEXT_WEIGHTS = {
+    "followup": 0.28,
+    "flip": 0.17,
+    "repeat": 0.13,
+    "more": 0.13,
+    "adjust": 0.17,
+    "absolute": 0.12,
+}
+ABSOLUTE = [
+    "[now |ok |and ](climb|go up|rise|ascend) to {alt}",
+    "[now |ok |and ](descend|go down|drop|come down|lower) to {alt}",
+    "[now |ok ](change|set|adjust) [the ](altitude|height) to {alt}",
+    "[now |ok ](fly|hover|hold) at {alt}[ instead]",
+    "[now |ok ](take it|bring it|bring her) up to {alt}",
+    "[now |ok ](take it|bring it|bring her) down to {alt}",
+]
 _TOGGLES = {
     "set_follow_me_mode": "status",
     "set_autopilot": "status",
@@ -136,6 +152,27 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
             render(MORE, rng, {"dist": style.metres(call.arguments["distance"], rng)}), rng
         )
         return Sample(prompt, call, "context:more", history=_turn(first.prompt, first.call))
+    if kind == "absolute":
+        first = teacher.sample("takeoff_drone", rng)
+        start = first.call.arguments["altitude"]
+        target = rng.choice([h for h in range(5, 121, 5) if h != start] + [rng.randint(2, 120)])
+        while target == start:
+            target = rng.randint(2, 120)
+        direction = "up" if target > start else "down"
+        words = [
+            t
+            for t in ABSOLUTE
+            if ("down" in t or "descend" in t) == (direction == "down")
+            or "altitude" in t
+            or "fly" in t
+        ]
+        prompt = style.finish(
+            render(words, rng, {"alt": style.metres(target, rng, unitless=0)}), rng
+        )
+        call = ToolCall(
+            "control_drone_movement", {"direction": direction, "distance": abs(target - start)}
+        )
+        return Sample(prompt, call, "context:absolute", history=_turn(first.prompt, first.call))
     # adjust
     what = rng.choice(["speed", "led", "video", "opposite"])
     if what == "speed":

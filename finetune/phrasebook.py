@@ -247,6 +247,8 @@ VIDEO = [
     "{dur} of video[,] (please|go|now)",
     "(get|grab) {dur} of footage",
     "film for {dur}",
+    "(shoot|record|take) a video lasting {dur}",
+    "(capture|record) video (for|lasting) {dur}[ then stop]",
 ]
 
 # --------------------------------------------------------------------------- gimbal

@@ -105,7 +105,7 @@ def _move(args: dict[str, Any], rng: random.Random) -> str:
     templates = (
         book.MOVE if direction in book.DIR_VERBS else [t for t in book.MOVE if "{verb}" not in t]
     )
-    dist = style.metres(args["distance"], rng)
+    dist = style.metres(args["distance"], rng, km=True)
     word = rng.choice(words)
     slots: dict[str, Slot] = {
         "dir": word,

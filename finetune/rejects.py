@@ -9,7 +9,8 @@ Seven categories, each with its own grammar:
 - missing_value: a command without a required value ("go faster", "move a bit", "take off");
 - unsafe: requests to hurt, crash or break rules;
 - off_topic: not about the drone at all;
-- injection: attempts to override the instructions.
+- injection: attempts to override the instructions;
+- imperial: feet, yards, miles per hour and knots, which the catalogue does not take.
 Each sample keeps the intended call (for out_of_range and enum_miss) so the verifier can check that
 the value really is invalid.
 """
@@ -32,6 +33,7 @@ CATEGORY_WEIGHTS = {
     "unsafe": 0.07,
     "off_topic": 0.07,
     "injection": 0.06,
+    "imperial": 0.04,
 }
 
 
@@ -69,6 +71,7 @@ CAPABILITIES = [
     "{ask}(do|perform) a (flip|barrel roll|backflip|loop|spin|figure eight|victory dance|trick)",
     "{ask}(orbit|circle) [around ](me|that tree|the house|the building|the lake|this point)",
     "{ask}(fly|go|head) (to|over to|towards) (the|that) (tree|house|lake|park|church|mountain|bridge|red roof|stadium|beach)",
+    "{ask}(fly|go|head) to (the moon|Paris|Mars|my office|the airport|the mall|school|the next town)",
     "{ask}(fly|go|navigate) to {coords}",
     "{ask}(fly|go|come) (to me|over to me|to my location|to where I am|to my position)",
     "{ask}(go|fly) to waypoint (one|two|three|A|B|alpha)",
@@ -171,7 +174,22 @@ INJECTION_TAILS = [
     "(run|execute) any function I (name|say)",
     "(respond|answer) only in JSON without calling a function",
 ]
+IMPERIAL = [
+    "{ask}(take off|launch|lift off) to {n} (feet|ft|foot)",
+    "{ask}(climb|ascend|go up|descend|drop) {n} (feet|ft)",
+    "{ask}(move|fly|go) (forward|back|left|right) {n} (feet|ft|yards|yds)",
+    "{ask}(set|change) [the ]speed to {n} (mph|miles per hour|knots|kt)",
+    "{ask}(fly|cruise|go) at {n} (mph|miles an hour|knots)",
+    "{ask}(move|fly) (forward|ahead) (a mile|half a mile|{n} miles)",
+]
 MISSING = [
+    "{ask}(set|change|move) [the ]home (location |point |)to (latitude|lat) {lat}",
+    "{ask}land at (latitude|lat) {lat}[ please]",
+    "{ask}(set|change) [the ]home (location |point |)to (longitude|lon) {lat}",
+    "{ask}(set|change|adjust) the (altitude|height) to {alt}",
+    "{ask}(fly|hover|stay) at (an altitude of |a height of |){alt}[ altitude]",
+    "{ask}(climb|descend|go up|go down|rise|drop) to (an altitude of |a height of |){alt}",
+    "{ask}(hold|keep|maintain) (altitude|height) at {alt}",
     "{ask}(go|fly|move) faster",
     "{ask}(speed up|slow down|go slower|pick up the pace|ease off a bit)",
     "{ask}(change|set|adjust) the speed",
@@ -214,7 +232,10 @@ def _slots(rng: random.Random) -> dict[str, Any]:
         "bigalt": lambda r: style.metres(r.choice([150, 200, 300, 500, 1000]), r),
         "bigspd": lambda r: style.kmh(r.choice([150, 200, 300, 500]), r),
         "bignum": lambda r: str(r.choice([500, 999, 1000, 5000])),
-        "bigdist": lambda r: style.metres(r.choice([1000, 2000, 5000]), r),
+        "bigdist": lambda r: style.metres(r.choice([1000, 2000, 5000]), r, km=True),
+        "n": lambda r: style.number(r.choice([3, 5, 10, 15, 20, 30, 50, 100, 150, 200]), r),
+        "lat": lambda r: f"{r.uniform(-80, 80):.4f}",
+        "alt": lambda r: style.metres(r.choice([10, 20, 25, 40, 50, 60, 80, 100]), r),
     }
 
 
@@ -286,7 +307,23 @@ _BAD_WEIGHTS = {
 _BAD_WEIGHTS |= {"latitude": 1.2, "longitude": 1.2}
 
 
+_FRACTIONAL = {
+    ("takeoff_drone", "altitude"): [2.5, 12.5, 20.5, 33.3, 45.5, 50.5],
+    ("control_drone_movement", "distance"): [0.5, 1.5, 2.5, 7.5, 10.5, 12.5],
+    ("set_drone_speed", "speed"): [2.5, 10.5, 15.5, 22.5, 30.5],
+    ("control_camera", "duration"): [0.5, 2.5, 7.5, 12.5],
+}
+
+
 def _out_of_range(rng: random.Random) -> RejectPrompt:
+    if rng.random() < 0.08:  # not an integer where the catalogue wants one
+        name, field = rng.choice(list(_FRACTIONAL))
+        fixed = {"mode": "video"} if name == "control_camera" else {}
+        args = sample_arguments(name, rng, **fixed)
+        args[field] = rng.choice(_FRACTIONAL[(name, field)])
+        return RejectPrompt(
+            style.finish(PHRASERS[name](args, rng), rng), "out_of_range", (name, args)
+        )
     name, field = rng.choices(
         list(_BAD_VALUES), [_BAD_WEIGHTS.get(k[1], 1.0) for k in _BAD_VALUES]
     )[0]
@@ -337,6 +374,8 @@ _BAD_DIRECTIONS = [
 ]
 _BAD_LIGHTING = ["dim", "strobe", "half brightness", "disco", "purple", "morse code", "bright"]
 _BAD_LOCATIONS = [
+    "the moon",
+    "Mars",
     "the roof",
     "the park",
     "my friend's place",
@@ -406,5 +445,6 @@ def reject_prompt(category: str, rng: random.Random) -> RejectPrompt:
         "unsafe": UNSAFE,
         "off_topic": OFF_TOPIC,
         "missing_value": MISSING,
+        "imperial": IMPERIAL,
     }[category]
     return RejectPrompt(style.finish(_from(templates, rng), rng), category)

@@ -13,8 +13,12 @@ from finetune.numwords import WORD_VALUES, int_to_words
 # --------------------------------------------------------------------------- numbers and units
 
 
-def number(n: int, rng: random.Random, words: float = 0.22) -> str:
-    """An integer as digits or (sometimes) words; negatives as '-20', 'minus 20' or 'negative 20'."""
+def number(n: float, rng: random.Random, words: float = 0.22) -> str:
+    """An integer as digits or (sometimes) words; negatives as '-20', 'minus 20' or 'negative 20'.
+
+    A fraction (only reject data asks for one) is written in digits: '12.5'."""
+    if isinstance(n, float) and not n.is_integer():
+        return f"{n:g}"
     if n < 0:
         sign = rng.choice(["-", "-", "minus ", "negative "])
         body = number(-n, rng, words if sign != "-" else 0.0)
@@ -26,14 +30,25 @@ def number(n: int, rng: random.Random, words: float = 0.22) -> str:
 
 def _with_unit(text: str, units: list[str], rng: random.Random, glue: float = 0.25) -> str:
     unit = rng.choice(units)
-    short = unit.isalpha() is False or len(unit) <= 3
+    short = len(unit) <= 4 and " " not in unit
     if short and text[-1].isdigit() and rng.random() < glue:
         return f"{text}{unit}"
     return f"{text} {unit}"
 
 
-def metres(n: int, rng: random.Random, unitless: float = 0.06) -> str:
-    """A distance: '30 m', '30m', 'thirty metres', '1 meter'."""
+def metres(n: int, rng: random.Random, unitless: float = 0.06, km: bool = False) -> str:
+    """A distance: '30 m', '30m', 'thirty metres', '1 meter' ('2 km' for whole kilometres)."""
+    if km and n == 500 and rng.random() < 0.25:
+        return rng.choice(["half a kilometre", "half a kilometer", "0.5 km", "0.5 kilometres"])
+    if km and n in (100, 200, 250, 300, 400) and rng.random() < 0.1:
+        return f"{n / 1000:g} km"
+    if km and n >= 1000 and n % 1000 == 0 and rng.random() < 0.5:
+        km = number(n // 1000, rng)
+        return _with_unit(
+            km,
+            ["km", "kilometers", "kilometres"] if n > 1000 else ["km", "kilometer", "kilometre"],
+            rng,
+        )
     text = number(n, rng)
     if rng.random() < unitless:
         return text
@@ -44,7 +59,7 @@ def metres(n: int, rng: random.Random, unitless: float = 0.06) -> str:
     return _with_unit(text, units, rng)
 
 
-def kmh(n: int, rng: random.Random, unitless: float = 0.0) -> str:
+def kmh(n: int, rng: random.Random, unitless: float = 0.05) -> str:
     """A speed: '40 km/h', '40kph', 'forty kilometres per hour'."""
     text = number(n, rng)
     if rng.random() < unitless:
@@ -73,6 +88,8 @@ def seconds(n: int, rng: random.Random) -> str:
             return rng.choice(["a minute", "one minute", "1 minute", "1 min"])
         units = ["minutes", "minutes", "mins", "min"] if minutes != 1 else ["minute", "min"]
         return _with_unit(number(minutes, rng), units, rng, glue=0.1)
+    if rng.random() < 0.04:  # no unit: the catalogue's, seconds
+        return number(n, rng)
     units = ["seconds", "seconds", "secs", "sec", "s"] if n != 1 else ["second", "sec", "s"]
     return _with_unit(number(n, rng), units, rng, glue=0.3)
 

@@ -107,8 +107,9 @@ def check_schema(example: dict[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- stage 3: execution
 
 
-def check_execution(call: ToolCall) -> str | None:
-    """None if the simulator accepts `call` from a start state where it makes sense."""
+def check_execution(call: ToolCall, altitude: float | None = None) -> str | None:
+    """None if the simulator accepts `call` from a start state where it makes sense (hovering at
+    `altitude` when the conversation took off to it)."""
     from simulator.core import World, execute, start_state, start_state_for
 
     world = World()
@@ -119,7 +120,9 @@ def check_execution(call: ToolCall) -> str | None:
             # Far away: the same command flown in a world whose pad is at that point.
             world = World(origin_lat=coords["latitude"], origin_lon=coords["longitude"])
     state = start_state_for(call, world)
-    if call.name == "control_drone_movement" and call.arguments["direction"] == "down":
+    if altitude is not None and state.flying:
+        state = start_state(world, airborne=True, altitude=altitude)
+    elif call.name == "control_drone_movement" and call.arguments["direction"] == "down":
         state = start_state(
             world, airborne=True, altitude=min(120, call.arguments["distance"] + 10)
         )
@@ -130,11 +133,13 @@ def check_execution(call: ToolCall) -> str | None:
 # --------------------------------------------------------------------------- stage 4: semantic
 
 _MINUTES = {"minute", "minutes", "min", "mins"}
+_KILOMETRES = {"km", "kilometre", "kilometres", "kilometer", "kilometers"}
 _IMPLIED = {  # phrases that state a value without a number
     ("tilt", -90): ("straight down", "all the way down"),
     ("tilt", 0): ("level", "straight ahead", "zero", " 0"),
     ("pan", 0): ("center", "centre", "forward", "zero", " 0", "straight ahead"),
     ("duration", 60): ("a minute",),
+    ("distance", 500): ("half a kilomet",),
 }
 _NEGATIVE_WORDS = re.compile(
     r"\b(down|left|south|west|minus|negative|[sw])\b|-\s?\d", re.IGNORECASE
@@ -151,13 +156,20 @@ def _claimed_values(call: ToolCall) -> list[tuple[str, float]]:
     return out
 
 
-_IDIOMS = re.compile(r"\bone more\b", re.IGNORECASE)  # "one more time" says no number
+# "one more time" and "another one" say no number; "km per hour" is a speed, not kilometres
+_IDIOMS = re.compile(r"\bone more\b|\banother one\b", re.IGNORECASE)
+_SPEED_UNIT = re.compile(r"\b(km|kilomet(?:re|er)s?)\s+(?:per|an|a)\s+hour\b", re.IGNORECASE)
 
 
 def _said(prompt: str) -> list[float]:
     values = []
-    for n in find_numbers(_IDIOMS.sub("again", prompt)):
-        values.append(n.value * 60 if n.unit in _MINUTES else n.value)
+    for n in find_numbers(_SPEED_UNIT.sub("kph", _IDIOMS.sub("again", prompt))):
+        if n.unit in _MINUTES:
+            values.append(n.value * 60)
+        elif n.unit in _KILOMETRES:
+            values.append(round(n.value * 1000, 6))
+        else:
+            values.append(n.value)
     return values
 
 
@@ -176,6 +188,8 @@ def check_semantic(sample: Sample) -> str | None:
         return None
     if OFF_DOMAIN.search(prompt):
         return f"off-domain word {OFF_DOMAIN.search(prompt).group()!r}"
+    if sample.kind == "context:absolute":
+        return _check_absolute(sample)
     said = _said(prompt)
     claimed = _claimed_values(sample.call)
     earlier = " ".join(
@@ -197,7 +211,31 @@ def check_semantic(sample: Sample) -> str | None:
     return None
 
 
+def _check_absolute(sample: Sample) -> str | None:
+    """ "Climb to 50 m" after "take off to 30 m": a move up of 20 m."""
+    earlier = [m for m in sample.history if m.get("role") == "user"]
+    now, before = _said(sample.prompt), _said(str(earlier[-1].get("content"))) if earlier else []
+    if len(now) != 1 or len(before) != 1:
+        return "an absolute height needs one height now and one before"
+    change = now[0] - before[0]
+    args = sample.call.arguments
+    expected = ("up" if change > 0 else "down", abs(change))
+    if (args.get("direction"), float(args.get("distance", 0))) != expected:
+        return f"from {before[0]:g} m to {now[0]:g} m is {expected[0]} {expected[1]:g} m"
+    return None
+
+
 # --------------------------------------------------------------------------- all stages
+
+
+def _history_altitude(sample: Sample) -> float | None:
+    """The altitude an earlier takeoff in the conversation climbed to, if any."""
+    for m in sample.history:
+        for call in m.get("tool_calls") or []:
+            fn = call.get("function", {})
+            if fn.get("name") == "takeoff_drone":
+                return float(json.loads(fn["arguments"])["altitude"])
+    return None
 
 
 @dataclass
@@ -220,7 +258,7 @@ class Verifier:
             return "schema", reason
         name, args = example_call(example)
         if self.execute and name != REJECT:
-            reason = check_execution(ToolCall(name, args))
+            reason = check_execution(ToolCall(name, args), _history_altitude(sample))
             if reason:
                 return "execution", reason
         reason = check_semantic(sample)

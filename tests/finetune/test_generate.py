@@ -51,7 +51,7 @@ def test_every_function_and_rule_is_covered(result):
     assert 0.25 < makeup["rejects"] / makeup["examples"] < 0.45
     assert makeup["multi_turn"] > 0
     categories = {k for k in makeup["by_kind"] if k.startswith("reject:")}
-    assert len(categories) == 7
+    assert len(categories) == 8
 
 
 def test_no_exact_or_near_duplicates(result):
