@@ -63,8 +63,8 @@ class Result:
     def makeup(self) -> dict[str, Any]:
         kinds = Counter(s.kind for s in self.samples)
         n = len(self.samples)
-        rejects = sum(c for k, c in kinds.items() if k.startswith("reject:"))
         by_function = Counter(s.call.name for s in self.samples)
+        rejects = by_function.get("reject_request", 0)
         land = Counter(
             s.call.arguments.get("location") for s in self.samples if s.call.name == "land_drone"
         )

@@ -23,12 +23,43 @@ from finetune.invocations import sample_call
 from finetune.phrasing import render
 
 CONTEXT_WEIGHTS = {
-    "followup": 0.28,
-    "flip": 0.17,
-    "repeat": 0.13,
-    "more": 0.13,
-    "adjust": 0.17,
+    "followup": 0.24,
+    "flip": 0.15,
+    "repeat": 0.11,
+    "more": 0.11,
+    "adjust": 0.15,
     "absolute": 0.12,
+    "clarify": 0.12,
+}
+# A request rejected for a missing value, then the value on its own: the two make one call.
+CLARIFY = {
+    "takeoff_drone": (
+        [
+            "(take off|launch|lift off|get airborne)[ please| now]",
+            "(take off|launch) to a safe altitude",
+        ],
+        [
+            "[to |at ]{alt}",
+            "(make it|go to|climb to|take off to) {alt}",
+            "{alt}[ please| altitude| high]",
+        ],
+    ),
+    "set_drone_speed": (
+        ["(go faster|slow down|speed up|change the speed|set the speed)[ please]"],
+        ["{spd}", "(make it|set it to|go|fly at) {spd}", "{spd}[ please| then]"],
+    ),
+    "control_camera": (
+        ["(record|film|shoot|take) a video[ please]", "start recording[ please]"],
+        ["for {dur}", "{dur}[ please| long]", "(make it|record for|film for) {dur}"],
+    ),
+    "configure_led_display": (
+        ["make the (LEDs|LED display|LED ring) {verb}", "set the LED (display|pattern) to {noun}"],
+        ["(in |)({color})", "(make it|use|colour|color) {color}", "{color}[ please]"],
+    ),
+    "control_drone_movement": (
+        ["(move|go|fly) {dir}[ please]", "(move|go|fly) {dir} a bit"],
+        ["{dist}", "(by |)({dist})[ please]", "(make it|go|move) {dist}"],
+    ),
 }
 ABSOLUTE = [
     "[now |ok |and ](climb|go up|rise|ascend) to {alt}",
@@ -153,11 +184,12 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         )
         return Sample(prompt, call, "context:more", history=_turn(first.prompt, first.call))
     if kind == "absolute":
+        # Round heights: the model has to subtract, so keep the sums people actually make.
+        start = rng.choice(range(10, 101, 10))
         first = teacher.sample("takeoff_drone", rng)
-        start = first.call.arguments["altitude"]
-        target = rng.choice([h for h in range(5, 121, 5) if h != start] + [rng.randint(2, 120)])
-        while target == start:
-            target = rng.randint(2, 120)
+        while first.call.arguments["altitude"] != start:
+            first = teacher.sample("takeoff_drone", rng)
+        target = rng.choice([h for h in range(5, 121, 5) if h != start])
         direction = "up" if target > start else "down"
         words = [
             t
@@ -173,6 +205,8 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
             "control_drone_movement", {"direction": direction, "distance": abs(target - start)}
         )
         return Sample(prompt, call, "context:absolute", history=_turn(first.prompt, first.call))
+    if kind == "clarify":
+        return _clarify(rng, teacher)
     # adjust
     what = rng.choice(["speed", "led", "video", "opposite"])
     if what == "speed":
@@ -206,4 +240,30 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         prompt = render(ADJUST_OPPOSITE, rng, {})
     return Sample(
         style.finish(prompt, rng), call, "context:adjust", history=_turn(first.prompt, first.call)
+    )
+
+
+def _clarify(rng: random.Random, teacher) -> Sample:
+    """ "take off" (rejected: no altitude), then "30 m": takeoff_drone(altitude=30)."""
+    name = rng.choice(list(CLARIFY))
+    asks, answers = CLARIFY[name]
+    fixed = {"mode": "video"} if name == "control_camera" else {}
+    if name == "configure_led_display":
+        fixed["pattern"] = rng.choice(["blink", "pulse"])
+    call = sample_call(name, rng, **fixed)
+    args = call.arguments
+    slots = {
+        "alt": style.metres(args.get("altitude", 1), rng, unitless=0.15),
+        "spd": style.kmh(args.get("speed", 1), rng, unitless=0.15),
+        "dur": style.seconds(args.get("duration", 1), rng),
+        "dist": style.metres(args.get("distance", 1), rng, unitless=0.15),
+        "color": args.get("color", ""),
+        "dir": args.get("direction", ""),
+        "verb": {"blink": "blink", "pulse": "pulse"}.get(args.get("pattern", ""), ""),
+        "noun": args.get("pattern", ""),
+    }
+    first = style.finish(render(asks, rng, slots), rng)
+    history = _turn(first, ToolCall("reject_request", {}), "rejected: a required value is missing")
+    return Sample(
+        style.finish(render(answers, rng, slots), rng), call, "context:clarify", history=history
     )
