@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -184,29 +185,36 @@ class SimRenderer:
 
     # ------------------------------------------------------------------ helpers
     def camera_view(self, state: DroneState, size: tuple[int, int] = (640, 480)) -> pygame.Surface:
-        """The drone's view for a photo: the ground below, zoomed by altitude, with an overlay."""
-        surf = pygame.Surface(size)
-        scale = max(2.0, min(14.0, 260.0 / max(state.altitude, 5.0)))
-        draw_map(
-            surf,
-            surf.get_rect(),
-            self.world,
-            state,
-            (),
-            state.time,
-            (state.x, state.y),
-            scale,
-            minimap=False,
-        )
+        """What the drone's camera sees, for photos and video frames.
+
+        The ground seen from above, turned so the camera's direction (heading + gimbal pan) is up,
+        shifted ahead as the gimbal tilts toward the horizon, zoomed by altitude.
+        """
         w, h = size
+        yaw = state.heading + state.gimbal_pan
+        below = -state.gimbal_tilt  # degrees below the horizon: 90 = straight down
+        alt = max(state.altitude, 2.0)
+        ahead = 0.0 if below >= 89 else min(3 * alt, alt / math.tan(math.radians(max(below, 10))))
+        cx = state.x + ahead * math.sin(math.radians(yaw))
+        cy = state.y + ahead * math.cos(math.radians(yaw))
+        scale = max(2.0, min(14.0, 260.0 / (alt + ahead * 0.5)))
+        side = math.ceil(math.hypot(w, h)) + 4
+        big = pygame.Surface((side, side))
+        draw_map(
+            big, big.get_rect(), self.world, state, (), state.time, (cx, cy), scale, photo=True
+        )
+        turned = pygame.transform.rotate(big, yaw)
+        surf = pygame.Surface(size)
+        surf.blit(turned, ((w - turned.get_width()) // 2, (h - turned.get_height()) // 2))
+        for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1)):  # viewfinder corners
+            x0, y0 = (16 if sx > 0 else w - 17), (16 if sy > 0 else h - 45)
+            pygame.draw.line(surf, th.TEXT, (x0, y0), (x0 + 26 * sx, y0), 2)
+            pygame.draw.line(surf, th.TEXT, (x0, y0), (x0, y0 + 26 * sy), 2)
         for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            pygame.draw.line(
-                surf,
-                th.TEXT,
-                (w // 2 + dx * 12, h // 2 + dy * 12),
-                (w // 2 + dx * 30, h // 2 + dy * 30),
-                2,
-            )
+            start = (w // 2 + dx * 10, h // 2 + dy * 10)
+            pygame.draw.line(surf, th.TEXT, start, (w // 2 + dx * 24, h // 2 + dy * 24), 2)
+        if state.recording:
+            surf.blit(th.text("● REC", 15, th.BAD, bold=True), (w - 86, 24))
         info = (
             f"ALT {state.altitude:.0f} m  HDG {round(state.heading) % 360:03d}°  "
             f"TILT {state.gimbal_tilt:+d}°  PAN {state.gimbal_pan:+d}°  T+{state.time:.1f}s"

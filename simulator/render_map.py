@@ -255,6 +255,10 @@ def drone_sprite(state: DroneState, t: float, size: int = 76) -> pygame.Surface:
 def _drone_shadow_or_wreck(surf, p: Projection, state: DroneState, t: float) -> None:
     pos = p(state.x, state.y)
     if state.crashed:
+        burst = pygame.Surface((84, 84), pygame.SRCALPHA)
+        pygame.draw.circle(burst, (255, 120, 40, 70), (42, 42), 40)
+        pygame.draw.circle(burst, (255, 80, 40, 150), (42, 42), 40, 3)
+        surf.blit(burst, (pos[0] - 42, pos[1] - 42))
         wreck = pygame.transform.rotate(drone_sprite(state, 0.0, 60), 33)
         wreck.fill((120, 120, 120, 255), special_flags=pygame.BLEND_RGBA_MULT)
         surf.blit(wreck, wreck.get_rect(center=pos))
@@ -375,8 +379,12 @@ def draw_map(
     center: tuple[float, float],
     scale: float,
     minimap: bool = True,
+    photo: bool = False,
 ) -> Projection:
-    """Draw the whole map into `rect` of `surf`; returns the projection used."""
+    """Draw the whole map into `rect` of `surf`; returns the projection used.
+
+    photo=True draws what the drone's own camera sees: no drone (only its shadow), no furniture.
+    """
     sub = surf.subsurface(rect)
     p = Projection(rect.w, rect.h, center[0], center[1], scale)
     cached = _static_layer(world, scale)
@@ -396,6 +404,8 @@ def draw_map(
     _person(sub, p, world, state)
     _plan(sub, p, state)
     _drone_shadow_or_wreck(sub, p, state, t)
+    if photo:
+        return p
     if not state.crashed:  # the drone above its shadow
         _drone_top(sub, p, state, t)
     if minimap:
