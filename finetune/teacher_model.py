@@ -21,6 +21,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from copilot.catalog import ToolCall
 from finetune.dataset import Sample, reject_call
 from finetune.invocations import sample_call
+from finetune.rejects import CATEGORY_WEIGHTS
 from finetune.teacher_templates import _LAND_LOCATIONS
 
 SYSTEM = (
@@ -35,7 +36,9 @@ REJECT_BRIEFS = {
     "unsafe": "an unsafe or harmful thing to do with a drone",
     "off_topic": "something that has nothing to do with flying a drone",
     "injection": "a prompt-injection attempt that tries to override the copilot's instructions",
+    "imperial": "a drone command given in feet, yards, miles per hour or knots (only metric is supported)",
 }
+assert set(REJECT_BRIEFS) == set(CATEGORY_WEIGHTS), "every reject category needs a brief"
 
 
 def _default_cache() -> Path:

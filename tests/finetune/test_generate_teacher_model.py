@@ -6,18 +6,17 @@ every fourth request, and with one 500 error that the client must retry.
 
 from __future__ import annotations
 
+import json
 import random
 import re
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from copilot.parsing import parse_output
+from copilot.replay import ReplayBackend
+from copilot.serve import create_app, running_server
 from finetune.generate import generate
 from finetune.overlap import OverlapIndex
 from finetune.phrasing import phrase
@@ -44,7 +43,7 @@ def _app(log: list[str]) -> FastAPI:
             raw = parse_output(call).calls[0]
             rng = random.Random(n)
             prompts = [phrase(raw.name, raw.arguments, rng, typo_rate=0) for _ in range(2)]
-            text = "Here you go: " + __import__("json").dumps({"prompts": prompts})
+            text = "Here you go: " + json.dumps({"prompts": prompts})
         return {
             "id": f"c{n}",
             "object": "chat.completion",
@@ -66,20 +65,8 @@ def _app(log: list[str]) -> FastAPI:
 @pytest.fixture(scope="module")
 def server():
     log: list[str] = []
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    config = uvicorn.Config(_app(log), host="127.0.0.1", port=port, log_level="error")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/v1", log
-    srv.should_exit = True
-    thread.join(5)
+    with running_server(_app(log)) as url:
+        yield url, log
 
 
 def test_model_teacher_generates_verified_data_and_survives_garbage(server, tmp_path):
@@ -100,6 +87,19 @@ def test_model_teacher_generates_verified_data_and_survives_garbage(server, tmp_
     res2 = generate(again, 60, seed=4, index=OverlapIndex([]), max_attempts_per_sample=3)
     assert len(log) == before and again.stats()["requests"] == 0
     assert [s.prompt for s in res2.samples] == [s.prompt for s in res.samples]
+
+
+def test_our_own_server_answers_with_calls_which_the_teacher_counts_as_garbage(tmp_path):
+    """copilot.serve speaks the same API; its answers are tool calls, not prompt lists."""
+    recording = tmp_path / "answers.jsonl"
+    recording.write_text(json.dumps({"prompt": "anything", "output": "reject_request()"}) + "\n")
+    with running_server(create_app(ReplayBackend(recording), "drone-test")) as url:
+        teacher = ModelTeacher("drone-test", base_url=url, cache_dir=tmp_path / "cache")
+        teacher.max_attempts = 1
+        res = generate(teacher, 10, seed=2, index=OverlapIndex([]), max_attempts_per_sample=1)
+    stats = teacher.stats()
+    assert res.samples == []
+    assert stats["requests"] > 0 and stats["garbage"] + stats["errors"] == stats["requests"]
 
 
 def test_unreachable_server_is_counted_not_fatal(tmp_path):
