@@ -288,7 +288,11 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # a missing key or client: one line
         console.print(f"[red]error:[/] {exc}")
         return 2
-    index = OverlapIndex.from_suites(args.suites)
+    try:
+        index = OverlapIndex.from_suites(args.suites)
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),

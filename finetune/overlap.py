@@ -75,6 +75,8 @@ def load_suite_prompts(suites: Iterable[str | os.PathLike[str]] | None = None) -
     paths = [Path(p) for p in suites] if suites is not None else sorted(SUITES_DIR.glob("*.jsonl"))
     out: list[SuitePrompt] = []
     for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"suite not found: {path}")
         files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
         for file in files:
             rows, _ = read_jsonl(file)
@@ -172,3 +174,36 @@ def check_file(
                         Overlap(found.prompt, found.kind, found.suite, found.similarity, line)
                     )
     return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m finetune.overlap FILE [--suites PATH ...]`: exit 1 if FILE overlaps a suite."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m finetune.overlap",
+        description="Exact and near-duplicate overlap between a training JSONL file and the suites.",
+        epilog="example: python -m finetune.overlap data/train.jsonl",
+    )
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
+        "--suites",
+        type=Path,
+        action="append",
+        help="suite file or folder (default: evaluation/suites/)",
+    )
+    args = parser.parse_args(argv)
+    if not args.file.is_file():
+        print(f"error: no such file: {args.file}")
+        return 2
+    try:
+        report = check_file(args.file, suites=args.suites)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}")
+        return 2
+    print(report.summary())
+    return 1 if report.overlaps else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -13,6 +13,7 @@ from finetune.__main__ import main
 from finetune.dataset import near_key, normalize
 from finetune.generate import OverlapError, generate, write_dataset
 from finetune.overlap import OverlapIndex, check_file, load_suite_prompts
+from finetune.overlap import main as overlap_main
 from finetune.teacher_templates import TemplateTeacher
 from finetune.verify import check_format
 
@@ -111,6 +112,11 @@ def test_overlap_check_finds_planted_prompts_in_a_training_file(tmp_path, result
     report = check_file(paths["train"], suites=[suite])
     assert [o.suite.case_id for o in report.overlaps] == ["exact"]
     assert report.overlaps[0].line == 4
+    assert overlap_main([str(paths["train"]), "--suites", str(suite)]) == 1
+    far = tmp_path / "far.jsonl"
+    far.write_text(json.dumps(cases[1]) + "\n")
+    assert overlap_main([str(paths["val"]), "--suites", str(far)]) == 0
+    assert overlap_main([str(paths["val"]), "--suites", str(tmp_path / "missing.jsonl")]) == 2
 
 
 def test_the_shipped_suites_are_read():
