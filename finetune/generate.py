@@ -314,6 +314,8 @@ def run(args: argparse.Namespace) -> int:
         "n": args.n,
         "seed": args.seed,
         "command": " ".join(["python -m finetune generate", *sys.argv[2:]]),
+        # the data depends on the suites too: prompts near a suite prompt are left out
+        "suites_sha256": index.fingerprint(),
     }
     try:
         paths = write_dataset(result, args.out, index, meta)

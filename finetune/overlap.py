@@ -12,6 +12,8 @@ case counts, its `history` included.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -111,6 +113,13 @@ class OverlapIndex:
         for i, grams in enumerate(self._grams):
             for g in grams:
                 self._postings[g].append(i)
+
+    def fingerprint(self) -> str:
+        """A hash of every suite prompt, so a dataset records which suites it was kept clear of."""
+        digest = hashlib.sha256()
+        for p in sorted((p.suite, p.case_id, p.prompt) for p in self.prompts):
+            digest.update(json.dumps(p).encode())
+        return digest.hexdigest()[:16]
 
     @classmethod
     def from_suites(cls, suites: Iterable[str | os.PathLike[str]] | None = None) -> OverlapIndex:

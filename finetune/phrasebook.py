@@ -236,8 +236,8 @@ VIDEO = [
     "{hey}{CAN} record a video for {dur}?",
     "video[,] {dur}",
     "(video mode|camera video)[,] {dur}",
-    "{WANT} a {durlong} (video|clip|recording)",
-    "(record|shoot|film) a {durlong} (video|clip)",
+    "{WANT} {durlong} (video|clip|recording)",
+    "(record|shoot|film) {durlong} (video|clip)",
     "(roll|start rolling) [the ]camera for {dur}",
     "(film|record) (this|that|the view|the scene) for {dur}",
     "(record|capture) (a clip|footage|video) (for|of) {dur}",
@@ -247,6 +247,7 @@ VIDEO = [
     "{dur} of video[,] (please|go|now)",
     "(get|grab) {dur} of footage",
     "film for {dur}",
+    "{pre}(record|shoot|film|take) {durplain} (video|clip)",
     "(shoot|record|take) a video lasting {dur}",
     "(capture|record) video (for|lasting) {dur}[ then stop]",
 ]
@@ -262,6 +263,9 @@ GIMBAL_EXPLICIT = [
     "(set|put) [the ]camera (angle|gimbal) to tilt {tiltn}, pan {pann}",
     "{WANT} the gimbal at tilt {tiltn} and pan {pann}",
     "(adjust|set) [the ]gimbal: pan {pann}, tilt {tiltn}",
+    "{pre}(set|move|put) [the ]gimbal tilt to {tiltn} and pan to {pann}{post}",
+    "{pre}(set|change) [the ]camera tilt to {tiltn} and [the ]pan to {pann}",
+    "tilt to {tiltn}, pan to {pann}",
 ]
 GIMBAL_WORDS = [
     "{pre}tilt [the ](camera|gimbal) {tiltw} and pan [it ]{panw}{post}",

@@ -73,6 +73,14 @@ def _decimals(value: float) -> int:
     return len(text.split(".")[1]) if "." in text and "e" not in text else 0
 
 
+def _article(text: str) -> str:
+    """'a 30-second', 'an 80-second', 'an eleven-minute', 'a hundred-second' -> 'a one hundred...'."""
+    if text.startswith("a hundred"):
+        text = "one" + text[1:]
+    vowel = re.match(r"(8|11|18)(\D|$)|8\d(\D|$)|eight|eleven|[aeiu]", text)
+    return ("an " if vowel else "a ") + text
+
+
 def _colour(color: str, rng: random.Random) -> str:
     return rng.choice(book.COLOR_WORDS.get(color, [color]))
 
@@ -133,7 +141,17 @@ def _camera(args: dict[str, Any], rng: random.Random) -> str:
             if n % 60 or rng.random() < 0.3
             else (f"{style.number(n // 60, rng)}-minute")
         )
-        return render(book.VIDEO, rng, {"dur": style.seconds(n, rng), "durlong": long})
+        plain = (
+            f"{style.number(n // 60, rng)} minute"
+            if n % 60 == 0 and rng.random() < 0.6
+            else f"{style.number(n, rng)} second"
+        )
+        slots = {
+            "dur": style.seconds(n, rng),
+            "durlong": _article(long),
+            "durplain": _article(plain),
+        }
+        return render(book.VIDEO, rng, slots)
     return render(
         ["(switch|set) the camera to {m}[ mode]", "(take|shoot) a {m} (shot|video)"],
         rng,

@@ -124,6 +124,8 @@ def coordinates(lat: float, lon: float, decimals: int, rng: random.Random) -> st
         f"latitude {la} and longitude {lo}",
         f"{hemi_lat}, {hemi_lon}",
         f"{hemi_lat} {hemi_lon}".replace("° ", "°"),
+        f"{hemi_lat}, {hemi_lon}".replace("° ", " "),
+        f"{'N' if lat >= 0 else 'S'} {coordinate(abs(lat), decimals)}, {'E' if lon >= 0 else 'W'} {coordinate(abs(lon), decimals)}",
     ]
     return rng.choice(forms)
 
