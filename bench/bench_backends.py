@@ -41,8 +41,8 @@ ANCHOR_TOKENS = "792 (base), 457 (ft)"
 LADDER = [  # (label, LocalBackend settings): each step changes one thing
     ("transformers generate (baseline)", {"decoder": "generate", "max_new_tokens": 40}),
     ("+ grammar decoding (transformers forward)", {"decoder": "grammar", "fast": None}),
-    ("+ lean Gemma forward, fp32", {"decoder": "grammar", "fast": "fp32"}),
-    ("+ int8 weights (the default)", {"decoder": "grammar", "fast": "int8"}),
+    ("+ lean Gemma forward, fp32 (the default)", {"decoder": "grammar", "fast": "fp32"}),
+    ('+ int8 weights (option: fast="int8")', {"decoder": "grammar", "fast": "int8"}),
 ]
 
 
@@ -72,7 +72,7 @@ def _backend(model: str, settings: dict[str, Any]) -> tuple[Any, str]:
             raise
         from copilot.local_backend import LocalBackend
 
-        note = f"adapter missing, base weights in the ft format ({str(exc)[:60]}...)"
+        note = f"no adapter: base weights, ft format ({str(exc).split(':')[0]})"
         return LocalBackend(name="local-ft", style="ft", **settings), note
 
 
@@ -238,7 +238,7 @@ def _print(results: list[dict], ladder: list[dict], first: float | None) -> None
         table.add_row(r["model"], str(r["latency_ms_p50"]), str(r["latency_ms_p95"]),
                       str(r["tokens_avg"]), str(r["forwards_avg"]), str(r["peak_rss_mb"]),
                       str(r["load_s"]), f"{r['errors']}/{r['n']}", r.get("note", ""))  # fmt: skip
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     console.print(table)
     if ladder:
         steps = Table(title="decoding ladder: local-ft format, one change at a time")

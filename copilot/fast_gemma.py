@@ -6,7 +6,7 @@ per-module overhead of the general transformers code (masks, cache classes, hook
 runs the same math (checked against transformers in tests/copilot/test_local_fast.py) with:
 - fused projections: q|k|v in one matrix and gate|up in one, so 4 matmuls a layer instead of 7;
 - optional int8 weight-only quantization, one scale per output row (`torch._weight_int8pack_mm`),
-  which cuts the bytes read per token by 4;
+  which cuts the bytes read per token by 4 (off by default: it changes a few answers);
 - a preallocated KV cache that is cropped by moving an index.
 It takes its weights from a loaded transformers model (after any LoRA merge), so training and
 everything else stay on transformers. Other architectures use the transformers forward instead.

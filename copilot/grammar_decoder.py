@@ -11,8 +11,11 @@ What makes it fast (each measured in bench/bench_backends.py, numbers in the REA
    After a complete call the end-of-turn token is drafted too.
 3. The fixed prompt prefix (the base prompt's catalogue and examples) is computed once; its KV
    cache is cropped back to it after each request.
-4. A lean Gemma 3 forward (`copilot.fast_gemma`): fused projections, int8 weight-only matmuls and
-   a preallocated KV cache instead of the general transformers path (kept for other models).
+4. A lean Gemma 3 forward (`copilot.fast_gemma`): fused projections and a preallocated KV cache
+   instead of the general transformers path (kept for other models and GPUs). Same numbers as
+   transformers in fp32; int8 weights are an option (`fast="int8"`, ~25% faster, measured with a
+   trial adapter on 309 suite prompts: 304 identical outputs, 2 fewer call matches), so fp32 is
+   the default.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class GrammarDecoder:
         style: str,
         prefix: str = "",
         max_calls: int = 1,
-        fast: str | None = "int8",
+        fast: str | None = "fp32",
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -207,7 +210,7 @@ class _TransformersRunner:
         return out.last_hidden_state[0].float()
 
 
-def make_runner(model: Any, fast: str | None = "int8") -> Any:
+def make_runner(model: Any, fast: str | None = "fp32") -> Any:
     """The fastest forward that reproduces `model`: our lean Gemma 3 path, or transformers'.
 
     `fast` is "int8" (int8 weights, per-row scales), "fp32", or None for the transformers path.

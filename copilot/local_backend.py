@@ -50,7 +50,7 @@ class LocalBackend:
         decoder: str = "grammar",
         max_new_tokens: int = 64,
         max_calls: int = 1,
-        fast: str | None = "int8",
+        fast: str | None = "fp32",
     ) -> None:
         if style not in ("base", "ft"):
             raise ValueError(f"style must be 'base' or 'ft', got {style!r}")
