@@ -19,13 +19,14 @@ from typing import Any
 
 from copilot.backend import Completion
 from copilot.catalog import FUNCTION_NAMES, ToolCall, tools
-from copilot.prompts import DEFAULT_SYSTEM_PROMPT
-from simulator.core import DroneState, World, advance, as_tool_call, execute, start_state
+from copilot.session import Copilot, _turn_messages  # the history format Copilot keeps
+from simulator.core import Ack, DroneState, World, advance, as_tool_call, execute, start_state
 from simulator.render_panel import LogLine
 
 VIDEO_FRAME_EVERY = 1.0  # seconds of flight between saved video frames
 _BACKENDS: dict[str, Any] = {}  # one backend per model name per process: models load once
 _BACKENDS_LOCK = threading.Lock()
+_NO_SIM = object()  # the app flies its own drone; the Copilot only keeps the conversation
 
 
 def backend_for(name: str) -> Any:
@@ -38,18 +39,13 @@ def backend_for(name: str) -> Any:
         return _BACKENDS[name]
 
 
-def ask_model(name: str, text: str) -> Completion:
-    """One command to a model. Never raises: any failure is a Completion with an error."""
+def ask_model(backend: Any, messages: list[dict[str, Any]]) -> Completion:
+    """One request to a backend. Never raises: any failure is a Completion with an error."""
     start = time.perf_counter()
     try:
-        backend = backend_for(name)
-        messages = [
-            {"role": "system", "content": DEFAULT_SYSTEM_PROMPT},
-            {"role": "user", "content": text},
-        ]
         completion = backend.complete(messages, tools=tools())
-    except Exception as exc:  # unknown model, missing adapter or key, a backend bug
-        completion = Completion(error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except Exception as exc:  # the protocol says complete() never raises; a bug must not kill us
+        completion = Completion(error=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
     if not completion.latency_ms:
         completion.latency_ms = (time.perf_counter() - start) * 1000
     return completion
@@ -68,6 +64,7 @@ def looks_like_call(text: str) -> bool:
 class _Job:
     text: str
     started: float
+    conversation: Copilot | None = None
     result: Completion | None = None
     thread: threading.Thread | None = None
 
@@ -87,6 +84,7 @@ class Pilot:
     trail: list[tuple[float, float]] = field(default_factory=list)
     status: str = ""
     job: _Job | None = None
+    _conversations: dict[str, Copilot] = field(default_factory=dict)
     _video_clock: float = 0.0
     _video_frame: int = 0
 
@@ -94,6 +92,8 @@ class Pilot:
         self.reset()
 
     def reset(self) -> None:
+        """Back on the pad, with every conversation forgotten."""
+        self._conversations.clear()
         self.state = start_state(self.world, self.airborne)
         self.trail = [(self.state.x, self.state.y)]
         self.status = ""
@@ -118,11 +118,17 @@ class Pilot:
         if self.job is not None:
             self._log(f"{self.model} is still answering; wait for it", "error")
             return
-        job = _Job(text, time.perf_counter())
+        try:
+            conversation = self._conversation()
+        except Exception as exc:  # unknown model, missing adapter or key: one line in the log
+            self._log(f"{self.model}: {str(exc).splitlines()[0] if str(exc) else exc!r}", "error")
+            return
+        messages = conversation.messages_for(text)
+        job = _Job(text, time.perf_counter(), conversation=conversation)
         self.job = job
 
         def work() -> None:
-            job.result = ask_model(self.model, text)
+            job.result = ask_model(conversation.backend, messages)
 
         if wait:
             work()
@@ -143,11 +149,20 @@ class Pilot:
             raw = f" (output: {c.raw.strip()[:80]!r})" if c.raw.strip() else ""
             self._log(f"{self.model}: {c.error}{raw}", "error")
             return
-        for call in c.calls:
-            self.run_call(call)
+        acks = [self.run_call(call) for call in c.calls]
+        if c.calls and job.conversation is not None:  # the model sees this turn next time
+            job.conversation.history.append(_turn_messages(job.text, c.calls, acks))
+
+    def _conversation(self) -> Copilot:
+        """The conversation with the current model (history kept per model, as `Copilot` does)."""
+        conversation = self._conversations.get(self.model)
+        if conversation is None:
+            conversation = Copilot(backend_for(self.model), sim=_NO_SIM, fly=False)
+            self._conversations[self.model] = conversation
+        return conversation
 
     # ------------------------------------------------------------------ the drone
-    def run_call(self, call: Any) -> None:
+    def run_call(self, call: Any) -> Ack:
         before = self.state
         self.state, ack = execute(self.state, call, self.world)
         checked = as_tool_call(call)
@@ -158,6 +173,7 @@ class Pilot:
             self._save_photo()
         if self.state.videos_recorded > before.videos_recorded:
             self._video_clock, self._video_frame = 0.0, 0
+        return ack
 
     def tick(self, dt: float) -> None:
         """Fly for dt seconds: motion, trail, notes the drone raised, video frames."""

@@ -129,6 +129,11 @@ def test_typed_command_goes_to_the_model_in_the_background(tmp_path: Path) -> No
     kinds = [line.kind for line in app.log]
     assert kinds[:3] == ["user", "call", "accepted"]
     assert "ms" in app.pilots[0].status
+    # The next command reaches the model with this turn and its ack in the history.
+    messages = app.pilots[0]._conversation().messages_for("now land")
+    roles = [m["role"] for m in messages]
+    assert roles == ["system", "user", "assistant", "tool", "user"]
+    assert "accepted" in messages[3]["content"]
 
 
 def test_backend_errors_are_logged_and_the_app_keeps_flying(tmp_path: Path) -> None:
