@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from finetune import phrasebook as book
+from finetune import phrasebook_settings as settings
 from finetune import style
 from finetune.grammar import Slot, expand
 
@@ -82,7 +83,7 @@ def _article(text: str) -> str:
 
 
 def _colour(color: str, rng: random.Random) -> str:
-    return rng.choice(book.COLOR_WORDS.get(color, [color]))
+    return rng.choice(settings.COLOR_WORDS.get(color, [color]))
 
 
 # --------------------------------------------------------------------------- per function
@@ -174,8 +175,8 @@ def _gimbal(args: dict[str, Any], rng: random.Random) -> str:
 
 def _lighting(args: dict[str, Any], rng: random.Random) -> str:
     mode = args["mode"]
-    if mode in book.LIGHTING:
-        return render(book.LIGHTING[mode], rng, {})
+    if mode in settings.LIGHTING:
+        return render(settings.LIGHTING[mode], rng, {})
     return render(
         ["(set|switch) the {LIGHTS} to {m}", "{m} {LIGHTS}[ please]", "make the lights {m}"],
         rng,
@@ -185,7 +186,7 @@ def _lighting(args: dict[str, Any], rng: random.Random) -> str:
 
 def _toggle(name: str, key: str):
     def phrase(args: dict[str, Any], rng: random.Random) -> str:
-        return render(book.TOGGLE[name][args[key]], rng, {})
+        return render(settings.TOGGLE[name][args[key]], rng, {})
 
     return phrase
 
@@ -193,18 +194,18 @@ def _toggle(name: str, key: str):
 def _led(args: dict[str, Any], rng: random.Random) -> str:
     pattern = args["pattern"]
     if pattern == "rainbow" and "color" not in args:
-        return render(book.LED_RAINBOW, rng, {})
+        return render(settings.LED_RAINBOW, rng, {})
     color = args.get("color", "")
     slots: dict[str, Slot] = {
         "color": lambda r: _colour(color, r),
-        "adj": lambda r: r.choice(book.PATTERN_ADJ.get(pattern, [pattern])),
-        "verb": lambda r: r.choice(book.PATTERN_VERB.get(pattern, [pattern])),
-        "noun": lambda r: r.choice(book.PATTERN_NOUN.get(pattern, [pattern])),
+        "adj": lambda r: r.choice(settings.PATTERN_ADJ.get(pattern, [pattern])),
+        "verb": lambda r: r.choice(settings.PATTERN_VERB.get(pattern, [pattern])),
+        "noun": lambda r: r.choice(settings.PATTERN_NOUN.get(pattern, [pattern])),
     }
     if pattern == "solid" and rng.random() < 0.2:
-        return render(book.LED_PLAIN_SOLID, rng, slots)
-    templates = book.LED_COLOR
-    if pattern == "solid" or pattern not in book.PATTERN_VERB:
+        return render(settings.LED_PLAIN_SOLID, rng, slots)
+    templates = settings.LED_COLOR
+    if pattern == "solid" or pattern not in settings.PATTERN_VERB:
         templates = [t for t in templates if "{verb}" not in t]
     return render(templates, rng, slots)
 
@@ -218,8 +219,8 @@ PHRASERS = {
     "control_camera": _camera,
     "control_gimbal": _gimbal,
     "set_drone_lighting": _lighting,
-    "return_to_home": lambda args, rng: render(book.RTH, rng, {}),
-    "calibrate_sensors": lambda args, rng: render(book.CALIBRATE, rng, {}),
+    "return_to_home": lambda args, rng: render(settings.RTH, rng, {}),
+    "calibrate_sensors": lambda args, rng: render(settings.CALIBRATE, rng, {}),
     "set_battery_saver_mode": _toggle("set_battery_saver_mode", "status"),
     "set_obstacle_avoidance": _toggle("set_obstacle_avoidance", "mode"),
     "set_follow_me_mode": _toggle("set_follow_me_mode", "status"),
