@@ -121,7 +121,8 @@ class Pilot:
         try:
             conversation = self._conversation()
         except Exception as exc:  # unknown model, missing adapter or key: one line in the log
-            self._log(f"{self.model}: {str(exc).splitlines()[0] if str(exc) else exc!r}", "error")
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self._log(f"{self.model}: {reason}", "error")
             return
         messages = conversation.messages_for(text)
         job = _Job(text, time.perf_counter(), conversation=conversation)

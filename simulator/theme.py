@@ -148,15 +148,23 @@ def text(s: str, size: int, color: Color, bold: bool = False, mono: bool = False
 
 
 def wrap(s: str, size: int, width: int, mono: bool = False) -> list[str]:
-    """Split s into lines that fit `width` pixels."""
+    """Split s into lines that fit `width` pixels; a word too long for a line is cut."""
     f = font(size, False, mono)
-    words, lines, line = s.split(" "), [], ""
-    for word in words:
+    lines: list[str] = []
+    line = ""
+    for word in s.split(" "):
         trial = f"{line} {word}" if line else word
-        if f.size(trial)[0] <= width or not line:
+        if f.size(trial)[0] <= width:
             line = trial
-        else:
+            continue
+        if line:
             lines.append(line)
-            line = word
+        while f.size(word)[0] > width and len(word) > 1:  # a long path or token
+            cut = len(word)
+            while cut > 1 and f.size(word[:cut])[0] > width:
+                cut = max(1, cut * width // max(1, f.size(word[:cut])[0]) - 1)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
     lines.append(line)
     return lines
