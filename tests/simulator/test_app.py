@@ -163,7 +163,10 @@ def test_compare_mode_sends_each_command_to_both_drones(tmp_path: Path) -> None:
     app.submit("take off")
     _settle(app)
     assert [p.state.flying for p in app.pilots] == [False, True]
-    assert _count(app.frame(), (0, 0, 0)) >= 0  # the split-screen layout draws
+    frame = app.frame()  # split screen: the right header says HOVERING (green), the left LANDED
+    green = (63, 185, 80)
+    left, right = frame.subsurface((0, 0, 640, 44)), frame.subsurface((640, 0, 640, 44))
+    assert _count(left, green, 10) == 0 and _count(right, green, 10) > 100
 
 
 def test_closing_the_window_quits(app: App) -> None:
