@@ -140,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # no display, SDL failure: one line, not a traceback
         err.print(f"[red]error:[/] cannot open the window ({exc}); try --headless --script FILE")
         return 1
+    if not args.headless and app.renderer.driver in ("dummy", "offscreen"):
+        err.print(
+            f"[red]error:[/] no display to open a window on (SDL video driver "
+            f"'{app.renderer.driver}'): set DISPLAY, or use --headless --script FILE"
+        )
+        return 1
     if args.headless:
         saved = app.run_script(
             lines or [], args.frames, args.fps, args.max_seconds, args.screenshot

@@ -83,6 +83,11 @@ class SimRenderer:
             self.screen = pygame.Surface(size)
         self._trail: list[tuple[float, float]] = []
 
+    @property
+    def driver(self) -> str:
+        """SDL's video driver: "x11", "wayland", "windows", "cocoa"... or "dummy"/"offscreen"."""
+        return pygame.display.get_driver()
+
     # ------------------------------------------------------------------ frames
     def draw(self, view: FrameView) -> pygame.Surface:
         s = self.screen
