@@ -7,6 +7,7 @@ import math
 import pygame
 
 from simulator import theme as th
+from simulator.rules import PANORAMA_SECONDS
 from simulator.state import DroneState
 
 SHADOW_DIR = (0.32, -0.32)  # metres of shadow per metre of height (sun in the north-west)
@@ -61,6 +62,9 @@ def drone_sprite(state: DroneState, t: float, size: int = 76) -> pygame.Surface:
 
 
 def drone_shadow_or_wreck(surf, p, state: DroneState, t: float) -> None:
+    """The shadow on the ground (further off and smaller the higher it flies), or the wreck.
+
+    `p` maps world metres to pixels (a `render_map.Projection`)."""
     pos = p(state.x, state.y)
     if state.crashed:
         burst = pygame.Surface((84, 84), pygame.SRCALPHA)
@@ -86,9 +90,11 @@ def drone_shadow_or_wreck(surf, p, state: DroneState, t: float) -> None:
 
 
 def drone_top(sub, p, state: DroneState, t: float) -> None:
+    """The drone turned to its heading (spinning during a panorama), with an altitude tag."""
     pos = p(state.x, state.y)
     size = int(80 + min(state.altitude, 120) * 0.15)
-    spin = 360 * (1 - state.panorama_left / 8.0) if state.panorama_left > 0 else 0
+    sweep = state.panorama_left / PANORAMA_SECONDS
+    spin = 360 * (1 - sweep) if state.panorama_left > 0 else 0
     sprite = pygame.transform.rotozoom(drone_sprite(state, t, size), -(state.heading + spin), 1.0)
     sub.blit(sprite, sprite.get_rect(center=pos))
     if state.flying:
