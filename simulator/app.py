@@ -209,6 +209,8 @@ class App:
         self._add_log(
             LogLine(f"model: {', '.join(p.model for p in self.pilots)} — type a command", "info")
         )
+        for note in model_notes([p.model for p in self.pilots]):
+            self._add_log(LogLine(note, "note"))
         running = True
         while running:
             dt = min(clock.tick(FPS) / 1000.0, 0.1)
@@ -266,6 +268,21 @@ class App:
 
     def zoom(self, factor: float) -> None:
         self.scale = max(0.5, min(8.0, self.scale * factor))
+
+
+def model_notes(models: Sequence[str]) -> list[str]:
+    """Why a named model cannot answer here (missing adapter or key), before anyone types."""
+    try:
+        from copilot.registry import list_models
+
+        known = {m.name: m for m in list_models()}
+    except Exception:  # the registry is optional for flying tool calls
+        return []
+    return [
+        f"{name} unavailable: {known[name].note}"
+        for name in models
+        if name in known and not known[name].available
+    ]
 
 
 def pilot_idle_time(pilot: Pilot) -> float:

@@ -313,6 +313,9 @@ def as_tool_call(call: Any) -> ToolCall | str:
     elif isinstance(call, dict):
         body = call["function"] if isinstance(call.get("function"), dict) else call
         name, arguments = body.get("name"), body.get("arguments", {})
+    elif hasattr(call, "function"):  # an OpenAI SDK tool_call object
+        name = getattr(call.function, "name", None)
+        arguments = getattr(call.function, "arguments", {})
     else:
         return f"not a tool call: {type(call).__name__}"
     checked = validate_call(name, arguments)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from openai.types.chat import ChatCompletionMessageToolCall
 
 from copilot.catalog import FUNCTION_NAMES, ToolCall
 from simulator.core import DroneState, execute, observation, run_until_idle, start_state_for
@@ -117,6 +118,11 @@ def test_call_shapes_agree(air: DroneState) -> None:
         {"name": "control_gimbal", "arguments": '{"tilt": -30.0, "pan": 10}'},
         ToolCall("control_gimbal", {"tilt": -30, "pan": 10}).to_openai(),
         "control_gimbal(tilt=-30, pan=10)",
+        ChatCompletionMessageToolCall(  # what the OpenAI SDK hands back
+            id="c",
+            type="function",
+            function={"name": "control_gimbal", "arguments": '{"tilt": -30, "pan": 10}'},
+        ),
     ]
     results = [observation(run_until_idle(execute(air, c)[0])) for c in shapes]
     assert all(r == results[0] for r in results)
