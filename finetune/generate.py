@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from finetune.dataset import Sample, near_key, normalize, stratified_split, to_example, write_jsonl
+from finetune.invocations import all_combos, combo_key
 from finetune.overlap import OverlapIndex, check_prompts
 from finetune.teacher_templates import CONTEXT_SHARE, quotas
 from finetune.verify import Verifier
@@ -65,6 +66,8 @@ class Result:
         n = len(self.samples)
         by_function = Counter(s.call.name for s in self.samples)
         rejects = by_function.get("reject_request", 0)
+        every = all_combos()
+        combos = {combo_key(s.call) for s in self.samples if not s.is_reject}
         land = Counter(
             s.call.arguments.get("location") for s in self.samples if s.call.name == "land_drone"
         )
@@ -79,6 +82,7 @@ class Result:
             "by_function": dict(sorted(by_function.items())),
             "land_locations": dict(sorted(land.items())),
             "multi_turn": sum(bool(s.history) for s in self.samples),
+            "invocations_covered": f"{len(combos & every)}/{len(every)}",
         }
 
     def stats(self) -> dict[str, Any]:

@@ -130,3 +130,17 @@ def enumerate_invocations(rng: random.Random, ints_per_slot: int = 3) -> list[To
             for _ in range(ints_per_slot if needs_sampling else 1):
                 out.append(sample_call(name, rng, **fixed))
     return out
+
+
+def combo_key(call: ToolCall) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A call's structural invocation: its name, enum values and which optional arguments it has."""
+    props = parameters_schema(call.name, descriptions=False).get("properties", {})
+    parts = []
+    for key, value in sorted(call.arguments.items()):
+        parts.append((key, str(value) if "enum" in props.get(key, {}) else "*"))
+    return call.name, tuple(parts)
+
+
+def all_combos() -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+    """Every structural invocation the catalogue's rules allow (the cookbook's enumeration)."""
+    return {combo_key(c) for c in enumerate_invocations(random.Random(0), ints_per_slot=1)}

@@ -20,9 +20,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from copilot.catalog import ToolCall
 from finetune.dataset import Sample, reject_call
-from finetune.invocations import sample_call
+from finetune.invocations import enumerate_invocations
 from finetune.rejects import CATEGORY_WEIGHTS
-from finetune.teacher_templates import _LAND_LOCATIONS
 
 SYSTEM = (
     "You write realistic things a person types to a drone copilot app. Vary the wording: "
@@ -115,6 +114,7 @@ class ModelTeacher:
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
         self.requests = self.cache_hits = self.garbage = self.errors = 0
+        self._queues: dict[str, list[ToolCall]] = {}
 
     # ------------------------------------------------------------------ one request
     def _ask(self, user: str, seed: int) -> str | None:
@@ -178,11 +178,16 @@ class ModelTeacher:
                 f'Answer as JSON: {{"prompts": ["...", "..."]}}'
             )
             return [Sample(p, reject_call(), kind) for p in self._prompts(user, rng)]
-        fixed = {}
-        if kind == "land_drone":
-            fixed["location"] = rng.choice([loc for group in _LAND_LOCATIONS for loc in group])
-        call = sample_call(kind, rng, **fixed)
+        call = self._next_invocation(kind, rng)
         return [Sample(p, call, kind) for p in self._prompts(self.positive_request(call), rng)]
+
+    def _next_invocation(self, kind: str, rng: random.Random) -> ToolCall:
+        """The cookbook's enumeration, walked in turn per function (integers re-drawn each round)."""
+        queue = self._queues.setdefault(kind, [])
+        if not queue:
+            queue.extend(c for c in enumerate_invocations(rng, ints_per_slot=1) if c.name == kind)
+            rng.shuffle(queue)
+        return queue.pop()
 
     def stats(self) -> dict[str, int]:
         return {

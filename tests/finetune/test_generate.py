@@ -51,6 +51,8 @@ def test_every_function_and_rule_is_covered(result):
     assert rainbows and all("color" not in s.call.arguments for s in rainbows)
     assert 0.25 < makeup["rejects"] / makeup["examples"] < 0.45
     assert makeup["multi_turn"] > 0
+    covered, every = makeup["invocations_covered"].split("/")
+    assert covered == every  # every enum combination the rules allow (the cookbook's enumeration)
     categories = {k for k in makeup["by_kind"] if k.startswith("reject:")}
     assert len(categories) == 8
 
