@@ -110,6 +110,24 @@ def sample_call(name: str, rng: random.Random, **fixed: Any) -> ToolCall:
     return checked
 
 
+def enumerate_invocations_of(
+    name: str, rng: random.Random, ints_per_slot: int = 1
+) -> list[ToolCall]:
+    """Every enum combination of one function the rules allow (see `enumerate_invocations`)."""
+    props = parameters_schema(name, descriptions=False).get("properties", {})
+    enums = {f: s["enum"] for f, s in props.items() if "enum" in s}
+    sampled = any(f not in enums for f in props)
+    out = []
+    for combo in itertools.product(*enums.values()):
+        fixed = dict(zip(enums, combo, strict=True))
+        probe = sample_arguments(name, rng, **fixed)
+        needs_sampling = sampled and any(f not in enums for f in probe)
+        out += [
+            sample_call(name, rng, **fixed) for _ in range(ints_per_slot if needs_sampling else 1)
+        ]
+    return out
+
+
 def enumerate_invocations(rng: random.Random, ints_per_slot: int = 3) -> list[ToolCall]:
     """Every enum combination the rules allow, each with `ints_per_slot` sampled integers.
 
@@ -118,17 +136,8 @@ def enumerate_invocations(rng: random.Random, ints_per_slot: int = 3) -> list[To
     """
     out: list[ToolCall] = []
     for name in FUNCTION_NAMES:
-        if name == REJECT:
-            continue
-        props = parameters_schema(name, descriptions=False).get("properties", {})
-        enums = {f: s["enum"] for f, s in props.items() if "enum" in s}
-        sampled = any(f not in enums for f in props)
-        for combo in itertools.product(*enums.values()):
-            fixed = dict(zip(enums, combo, strict=True))
-            probe = sample_arguments(name, rng, **fixed)
-            needs_sampling = sampled and any(f not in enums for f in probe)
-            for _ in range(ints_per_slot if needs_sampling else 1):
-                out.append(sample_call(name, rng, **fixed))
+        if name != REJECT:
+            out += enumerate_invocations_of(name, rng, ints_per_slot)
     return out
 
 

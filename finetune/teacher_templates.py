@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import random
 
-from copilot.catalog import FUNCTION_NAMES, REJECT
+from copilot.catalog import FUNCTION_NAMES, REJECT, parameters_schema
 from finetune.dataset import Sample, reject_call
-from finetune.invocations import sample_call
+from finetune.invocations import enumerate_invocations_of, sample_call
 from finetune.phrasing import phrase
 from finetune.rejects import CATEGORY_WEIGHTS, reject_prompt
 
@@ -38,7 +38,6 @@ FUNCTION_WEIGHTS = {
 assert set(FUNCTION_WEIGHTS) == set(FUNCTION_NAMES) - {REJECT}
 # Where coordinates are near the simulator's pad (the suites fly there) rather than anywhere.
 LOCAL_COORDINATES_SHARE = 0.35
-_LAND_LOCATIONS = (["current"] * 35, ["home_base"] * 30, ["custom"] * 35)
 
 
 def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
@@ -88,6 +87,7 @@ class TemplateTeacher:
 
     def __init__(self, typo_rate: float = 0.05) -> None:
         self.typo_rate = typo_rate
+        self._queues: dict[str, list[dict[str, str]]] = {}
 
     def sample(self, kind: str, rng: random.Random) -> Sample:
         if kind.startswith("context:"):
@@ -97,13 +97,24 @@ class TemplateTeacher:
         if kind.startswith("reject:"):
             r = reject_prompt(kind.split(":", 1)[1], rng)
             return Sample(r.prompt, reject_call(), kind, intended=r.intended)
-        fixed = {}
-        if kind == "land_drone":
-            fixed["location"] = rng.choice([loc for group in _LAND_LOCATIONS for loc in group])
+        fixed = self._next_enums(kind, rng)
         call = sample_call(kind, rng, **fixed)
         if "coordinates" in call.arguments and rng.random() < LOCAL_COORDINATES_SHARE:
             call = sample_call(kind, rng, **fixed, coordinates=_local_coordinates(rng))
         return Sample(phrase(call.name, call.arguments, rng, self.typo_rate), call, kind)
+
+    def _next_enums(self, kind: str, rng: random.Random) -> dict[str, str]:
+        """The enum values of the next invocation of `kind`: the cookbook's enumeration, walked
+        in a shuffled round so every combination the rules allow comes up evenly."""
+        queue = self._queues.setdefault(kind, [])
+        if not queue:
+            props = parameters_schema(kind, descriptions=False).get("properties", {})
+            for call in enumerate_invocations_of(kind, rng):
+                queue.append(
+                    {k: v for k, v in call.arguments.items() if "enum" in props.get(k, {})}
+                )
+            rng.shuffle(queue)
+        return queue.pop()
 
     def batch(self, kind: str, rng: random.Random) -> list[Sample]:
         return [self.sample(kind, rng)]
