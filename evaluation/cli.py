@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from rich.console import Console
@@ -120,8 +121,16 @@ def _run_dir(args: argparse.Namespace) -> tuple[Path, list[CaseResult]]:
     return directory, []
 
 
+def _quiet_libraries() -> None:
+    """Our progress bar says "loading <model>"; the libraries' own bars and deprecation notes
+    would only break it up."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _quiet_libraries()
     out = Console(soft_wrap=False)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out = Console(soft_wrap=False, width=140)  # a log file or pipe: room for the tables
