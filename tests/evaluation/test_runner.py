@@ -22,7 +22,10 @@ def test_concurrent_backend_runs_in_threads_and_loses_nothing(tmp_path: Path, re
     evaluation = Evaluation(cache=AnswerCache(tmp_path / "cache"), concurrency=4)
     with ResultsWriter(tmp_path / "results.jsonl") as writer:
         results = evaluation.run(
-            [model], suites, writer, on_result=lambda r: threads.add(threading.current_thread().name)
+            [model],
+            suites,
+            writer,
+            on_result=lambda r: threads.add(threading.current_thread().name),
         )
     assert [r.id for r in results] == [c.id for s in suites for c in s.cases]  # suite order
     assert all(r.call_match for r in results)
