@@ -113,6 +113,16 @@ def coordinates(lat: float, lon: float, decimals: int, rng: random.Random) -> st
     la, lo = coordinate(lat, decimals), coordinate(lon, decimals)
     hemi_lat = f"{coordinate(abs(lat), decimals)}° {'N' if lat >= 0 else 'S'}"
     hemi_lon = f"{coordinate(abs(lon), decimals)}° {'E' if lon >= 0 else 'W'}"
+    if rng.random() < 0.15:  # hemisphere letters instead of signs, as GPS apps print them
+        return rng.choice(
+            [
+                f"{hemi_lat}, {hemi_lon}",
+                f"{hemi_lat} {hemi_lon}".replace("° ", "°"),
+                f"{hemi_lat}, {hemi_lon}".replace("° ", " "),
+                f"{'N' if lat >= 0 else 'S'} {coordinate(abs(lat), decimals)}, "
+                f"{'E' if lon >= 0 else 'W'} {coordinate(abs(lon), decimals)}",
+            ]
+        )
     forms = [
         f"{la}, {lo}",
         f"{la}, {lo}",
@@ -122,10 +132,6 @@ def coordinates(lat: float, lon: float, decimals: int, rng: random.Random) -> st
         f"lat {la} long {lo}",
         f"latitude {la}, longitude {lo}",
         f"latitude {la} and longitude {lo}",
-        f"{hemi_lat}, {hemi_lon}",
-        f"{hemi_lat} {hemi_lon}".replace("° ", "°"),
-        f"{hemi_lat}, {hemi_lon}".replace("° ", " "),
-        f"{'N' if lat >= 0 else 'S'} {coordinate(abs(lat), decimals)}, {'E' if lon >= 0 else 'W'} {coordinate(abs(lon), decimals)}",
     ]
     return rng.choice(forms)
 

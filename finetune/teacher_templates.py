@@ -20,11 +20,11 @@ REJECT_SHARE = 0.38
 CONTEXT_SHARE = 0.1  # multi-turn samples (finetune.multiturn)
 FUNCTION_WEIGHTS = {
     "takeoff_drone": 1.2,
-    "land_drone": 1.4,
+    "land_drone": 1.5,
     "control_drone_movement": 1.7,
     "set_drone_speed": 1.1,
     "control_camera": 1.3,
-    "control_gimbal": 1.4,
+    "control_gimbal": 1.6,
     "set_drone_lighting": 1.0,
     "return_to_home": 0.7,
     "set_battery_saver_mode": 0.8,
@@ -33,11 +33,11 @@ FUNCTION_WEIGHTS = {
     "calibrate_sensors": 0.6,
     "set_autopilot": 0.8,
     "configure_led_display": 1.4,
-    "set_home_location": 1.0,
+    "set_home_location": 1.3,
 }
 assert set(FUNCTION_WEIGHTS) == set(FUNCTION_NAMES) - {REJECT}
 # Where coordinates are near the simulator's pad (the suites fly there) rather than anywhere.
-LOCAL_COORDINATES_SHARE = 0.35
+LOCAL_COORDINATES_SHARE = 0.5
 
 
 def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
