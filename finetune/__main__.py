@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "check": "finetune.check",
     "train": "finetune.train",
     "jobs": "finetune.train_jobs",
+    "card": "finetune.train_card",
 }
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from finetune.train_local import TrainConfig, TrainResult
@@ -27,6 +27,33 @@ GEMMA_TERMS = (
     "a Model Derivative of Gemma: using or redistributing it, alone or merged into the base "
     "weights, is subject to the same terms, which must be passed on to its recipients."
 )
+
+
+def _commit() -> str:
+    """The repository commit the adapter was trained at (data generator and trainer code)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def _data_command(data: str) -> list[str]:
+    """The generator command that made the data, from the stats.json written beside it."""
+    stats = Path(data).parent / "stats.json"
+    try:
+        command = json.loads(stats.read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [command] if isinstance(command, str) else []
 
 
 def _size_mb(folder: Path) -> float:
@@ -93,6 +120,7 @@ def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
         f"| steps | {state.step} ({state.epoch} full epochs), stopped by: {result.stopped} |",
         f"| training time | {state.seconds:.0f} s ({minutes:.1f} min), {per_100:.1f} s per 100 examples |",
         f"| wall time of the command | {result.wall_seconds:.0f} s, loading and validation included |",
+        f"| code | commit `{_commit()}` |",
         f"| device | {result.device}, {platform.processor() or platform.machine()} |",
         f"| best validation call accuracy | {state.best_accuracy:.1%} at step {state.best_step} |",
         f"| first / last training loss | {result.first_loss:.3f} / {result.last_loss:.3f} |",
@@ -108,6 +136,7 @@ def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
         "## Reproduce",
         "",
         "```bash",
+        *_data_command(cfg.data),
         cfg.command
         or f"python -m finetune train --backend local --data {cfg.data} --val {cfg.val}",
         "```",
@@ -162,3 +191,59 @@ def add_evaluation(folder: str | Path, markdown: str) -> Path:
         text = text.rstrip() + f"\n\n## Evaluation\n\n{block}\n"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# --------------------------------------------------------------------------- `python -m finetune card`
+
+HELP = "put evaluation figures (python -m evaluation's summary.json) into an adapter's model card"
+EXAMPLES = """examples:
+  python -m evaluation --suite all --model local-base --model local-ft --output runs/eval-ft
+  python -m finetune card assets/adapters/drone-lora --evaluation runs/eval-ft/summary.json
+"""
+
+
+def evaluation_markdown(summary: dict, source: str = "") -> str:
+    """A Markdown table of every (model, suite) run in an evaluation summary."""
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1%}"
+
+    lines = [
+        "| model | suite | cases | name match | call match | valid | executed | reject recall "
+        "| p50 latency | tokens |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in summary.get("runs", []):
+        lines.append(
+            f"| {run['model']} | {run['suite']} | {run['n']} | {pct(run.get('name_match'))} "
+            f"| {pct(run.get('call_match'))} | {pct(run.get('valid'))} "
+            f"| {pct(run.get('executed_match'))} | {pct(run.get('reject_recall'))} "
+            f"| {run.get('latency_ms_p50', 0):.0f} ms | {run.get('tokens_avg', 0):.0f} |"
+        )
+    note = f"Measured {summary.get('date', '')}" + (f" (`{source}`)" if source else "") + "."
+    return "\n".join([note, "", *lines])
+
+
+def add_arguments(parser: Any) -> None:
+    parser.add_argument("adapter", help="the adapter folder (holds README.md)")
+    parser.add_argument(
+        "--evaluation", required=True, help="summary.json of a python -m evaluation run"
+    )
+
+
+def run(args: Any) -> int:
+    import sys
+
+    path = Path(args.evaluation)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        card = add_evaluation(args.adapter, evaluation_markdown(summary, str(path)))
+    except FileNotFoundError as exc:
+        print(f"error: {exc.filename or exc} is missing" if exc.filename else f"error: {exc}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    except (ValueError, KeyError) as exc:
+        print(f"error: {path} is not an evaluation summary ({exc})", file=sys.stderr)
+        return 1
+    print(f"updated {card}")
+    return 0

@@ -61,7 +61,7 @@ class TrainConfig:
     patience: int = 2  # stop after this many validation passes without a better accuracy
     stop_at: float = 1.0  # stop as soon as validation call accuracy reaches this
     max_minutes: float = 0.0  # 0 = no limit; else stop (keeping the best adapter) after this
-    max_steps: int = 0  # 0 = no limit; else stop after this many steps in all (resumable)
+    max_steps: int = 0  # 0 = epochs decide; else the run (and its schedule) ends after N steps
     resume: bool = False  # continue from <out>/checkpoint
     quiet: bool = False  # no progress bar (tests)
     command: str = ""  # the command line, written into the model card
@@ -79,6 +79,7 @@ class RunState:
     best_accuracy: float = -1.0
     best_step: int = 0
     bad_evals: int = 0
+    last_eval_step: int = -1
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -317,7 +318,9 @@ def train(cfg: TrainConfig) -> TrainResult:
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = math.ceil(len(train_items) / cfg.batch_size)
-    total_steps = steps_per_epoch * cfg.epochs
+    total_steps = steps_per_epoch * cfg.epochs  # the learning-rate schedule spans exactly these
+    if cfg.max_steps:
+        total_steps = min(total_steps, cfg.max_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total_steps))
 
     state = restore(folder, saved, model, optimizer, scheduler) if cfg.resume else RunState()
@@ -335,6 +338,7 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     def validate() -> str | None:
         """Evaluate, keep the best adapter, and say why to stop (or None to go on)."""
+        state.last_eval_step = state.step
         if not val_items:
             model.save_pretrained(out / "best")  # no validation: the latest is the best we know
             return None
@@ -388,7 +392,10 @@ def train(cfg: TrainConfig) -> TrainResult:
                             break
                 if stopped == "epochs":
                     state.epoch, state.batch = state.epoch + 1, 0
-                    if not (cfg.eval_every and state.step % cfg.eval_every == 0):
+                    recent = cfg.eval_every and state.step - state.last_eval_step < max(
+                        1, cfg.eval_every // 2
+                    )  # a mid-epoch pass just ran: no second one a few steps later
+                    if not recent:
                         stopped = validate() or "epochs"
                 state.seconds = time.time() - started
                 checkpoint()
