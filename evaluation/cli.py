@@ -18,7 +18,7 @@ from evaluation.metrics import summaries
 from evaluation.output import RunInfo, json_payload, runs_csv, write_reports
 from evaluation.results import RESULTS_FILE, CaseResult, ResultsWriter, read_results, repair_tail
 from evaluation.runner import Evaluation, ModelHandle, open_model
-from evaluation.suites import DEFAULT_SUITES, SuiteNotFound, known_suites, load_suite
+from evaluation.suites import DEFAULT_SUITES, Suite, SuiteNotFound, known_suites, load_suite
 from evaluation.suites import resolve_suites as resolve
 
 DEFAULT_MODELS = ("local-base", "local-ft")
@@ -128,6 +128,49 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
 
 
+def _run_with_progress(
+    evaluation: Evaluation,
+    models: list[ModelHandle],
+    suites: list[Suite],
+    directory: Path,
+    done: set[tuple[str, str, str]],
+    limit: int | None,
+    err: Console,
+) -> list[CaseResult]:
+    """Run every case not yet done, appending to results.jsonl, under a rich progress bar."""
+    total = sum(
+        1
+        for m in models
+        for s in suites
+        for c in s.cases[:limit]
+        if (m.name, s.name, c.id) not in done
+    )
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    progress = Progress(*columns, TimeElapsedColumn(), console=err, transient=True)
+    with progress, ResultsWriter(directory / RESULTS_FILE) as writer:
+        task = progress.add_task("evaluating", total=total)
+
+        def loading(name: str) -> None:
+            progress.update(task, description=f"loading {name}…")
+
+        def advance(result: CaseResult) -> None:
+            progress.update(task, advance=1, description=f"{result.model} · {result.suite}")
+
+        for model in models:
+            model.on_load = loading
+        return evaluation.run(models, suites, writer, done=done, limit=limit, on_result=advance)
+
+
+def _model_errors(models: list[ModelHandle], results: list[CaseResult]) -> dict[str, str]:
+    """Models that could not start, or never produced any output (no key, server down...)."""
+    errors = {m.name: m.error for m in models if m.error}
+    for model in models:
+        mine = [r for r in results if r.model == model.name]
+        if mine and all(r.error and not r.raw for r in mine) and model.name not in errors:
+            errors[model.name] = mine[0].error or "failed on every case"
+    return errors
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _quiet_libraries()
@@ -142,55 +185,40 @@ def main(argv: list[str] | None = None) -> int:
     try:
         suites = [load_suite(p) for p in resolve(args.suite)]
         directory, previous = _run_dir(args)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / RESULTS_FILE).touch()
     except SuiteNotFound as exc:
         return _error(err, str(exc))
+    except OSError as exc:
+        return _error(err, f"cannot write the run directory: {exc}")
     suite_errors = [str(e) for s in suites for e in s.errors]
     for line in suite_errors:
         err.print(f"[yellow]skipped[/] {line}", highlight=False)
-    names = list(dict.fromkeys(args.model or DEFAULT_MODELS))
     try:
-        models = _open_models(names, args.base_url)
+        models = _open_models(list(dict.fromkeys(args.model or DEFAULT_MODELS)), args.base_url)
     except ValueError as exc:  # UnknownModel: the message lists the known names
         return _error(err, str(exc))
-
     for model in models:
         if model.error:
             err.print(f"[red]{model.name}[/]: {model.error} (its cases count as errors)",
                       highlight=False)  # fmt: skip
+
     cache = AnswerCache(args.cache_dir, refresh=args.no_cache)
     evaluation = Evaluation(cache=cache, concurrency=args.concurrency)
     done = {r.key for r in previous}
-    total = sum(
-        1
-        for m in models
-        for s in suites
-        for c in s.cases[: args.limit]
-        if (m.name, s.name, c.id) not in done
-    )
-    directory.mkdir(parents=True, exist_ok=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    progress = Progress(*columns, TimeElapsedColumn(), console=err, transient=True)
-    with progress, ResultsWriter(directory / RESULTS_FILE) as writer:
-        task = progress.add_task("evaluating", total=total)
-
-        def loading(name: str) -> None:
-            progress.update(task, description=f"loading {name}…")
-
-        for model in models:
-            model.on_load = loading
-
-        def advance(result: CaseResult) -> None:
-            progress.update(task, advance=1, description=f"{result.model} · {result.suite}")
-
-        new = evaluation.run(models, suites, writer, done=done, limit=args.limit, on_result=advance)
+    try:
+        new = _run_with_progress(evaluation, models, suites, directory, done, args.limit, err)
+    except KeyboardInterrupt:
+        return _error(
+            err,
+            f"interrupted: finished cases are in {directory / RESULTS_FILE}; "
+            f"continue with --resume {directory}",
+            130,
+        )
 
     wanted = {(m.name, s.name) for m in models for s in suites}
     results = [r for r in [*previous, *new] if (r.model, r.suite) in wanted]
-    model_errors = {m.name: m.error for m in models if m.error}
-    for model in names:  # a model that never produced any output (no key, server down...)
-        mine = [r for r in results if r.model == model]
-        if mine and all(r.error and not r.raw for r in mine) and model not in model_errors:
-            model_errors[model] = mine[0].error or "failed on every case"
+    model_errors = _model_errors(models, results)
     meta = {
         "run_id": directory.name,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -158,3 +158,18 @@ def test_help_has_examples_and_no_pygame() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "examples:" in done.stdout and "--fail-under" in done.stdout
+
+
+def test_bad_options_exit_2_with_one_line(capsys, perfect, replay, tmp_path) -> None:
+    model = replay(perfect)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cases = [
+        (["--limit", "0"], "--limit must be at least 1"),
+        (["--resume", str(tmp_path / "nothing")], "nothing to resume"),
+        (["--output", str(blocker / "run")], "cannot write the run directory"),
+    ]
+    for extra, message in cases:
+        assert main(["--model", model, "--cache-dir", str(tmp_path / "c"), *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
