@@ -141,7 +141,7 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
     from finetune.teacher_templates import FUNCTION_WEIGHTS
 
     if kind == "followup":
-        first = teacher.sample(rng.choice(list(FUNCTION_WEIGHTS)), rng)
+        first = teacher.sample(rng.choice(list(FUNCTION_WEIGHTS)), rng, walk=False)
         pool = [
             *list(FUNCTION_WEIGHTS),
             "reject:missing_value",
@@ -150,15 +150,15 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
             "reject:capability",
             "reject:off_topic",
         ]
-        second = teacher.sample(rng.choice(pool), rng)
+        second = teacher.sample(rng.choice(pool), rng, walk=False)
         return replace(second, kind="context:followup", history=_turn(first.prompt, first.call))
     if kind == "flip":
         name = rng.choice([*_TOGGLES, "set_drone_lighting"])
         key = _TOGGLES.get(name, "mode")
         before = rng.choice(["on", "off"])
-        first = teacher.sample(name, rng)
+        first = teacher.sample(name, rng, walk=False)
         while first.call.arguments[key] != before:
-            first = teacher.sample(name, rng)
+            first = teacher.sample(name, rng, walk=False)
         after = "off" if before == "on" else "on"
         prompt = style.finish(render(FLIP[after], rng, {}), rng)
         return Sample(
@@ -169,14 +169,14 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         )
     if kind == "repeat":
         name = rng.choice(["control_drone_movement", "control_drone_movement", "control_camera"])
-        first = teacher.sample(name, rng)
+        first = teacher.sample(name, rng, walk=False)
         photo = first.call.name == "control_camera" and first.call.arguments["mode"] == "photo"
         prompt = style.finish(
             render(REPEAT_PHOTO if photo and rng.random() < 0.6 else REPEAT, rng, {}), rng
         )
         return Sample(prompt, first.call, "context:repeat", history=_turn(first.prompt, first.call))
     if kind == "more":
-        first = teacher.sample("control_drone_movement", rng)
+        first = teacher.sample("control_drone_movement", rng, walk=False)
         direction = first.call.arguments["direction"]
         call = sample_call("control_drone_movement", rng, direction=direction)
         prompt = style.finish(
@@ -186,9 +186,9 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
     if kind == "absolute":
         # Round heights: the model has to subtract, so keep the sums people actually make.
         start = rng.choice(range(10, 101, 10))
-        first = teacher.sample("takeoff_drone", rng)
+        first = teacher.sample("takeoff_drone", rng, walk=False)
         while first.call.arguments["altitude"] != start:
-            first = teacher.sample("takeoff_drone", rng)
+            first = teacher.sample("takeoff_drone", rng, walk=False)
         target = rng.choice([h for h in range(5, 121, 5) if h != start])
         direction = "up" if target > start else "down"
         words = [
@@ -210,13 +210,13 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
     # adjust
     what = rng.choice(["speed", "led", "video", "opposite"])
     if what == "speed":
-        first = teacher.sample("set_drone_speed", rng)
+        first = teacher.sample("set_drone_speed", rng, walk=False)
         call = sample_call("set_drone_speed", rng)
         prompt = render(ADJUST_SPEED, rng, {"spd": style.kmh(call.arguments["speed"], rng)})
     elif what == "led":
-        first = teacher.sample("configure_led_display", rng)
+        first = teacher.sample("configure_led_display", rng, walk=False)
         while first.call.arguments["pattern"] == "rainbow":
-            first = teacher.sample("configure_led_display", rng)
+            first = teacher.sample("configure_led_display", rng, walk=False)
         colours = ["red", "blue", "green", "yellow", "white"]
         colours.remove(first.call.arguments["color"])
         colour = rng.choice(colours)
@@ -225,13 +225,13 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         )
         prompt = render(ADJUST_LED, rng, {"color": colour})
     elif what == "video":
-        first = teacher.sample("control_camera", rng)
+        first = teacher.sample("control_camera", rng, walk=False)
         while first.call.arguments["mode"] != "video":
-            first = teacher.sample("control_camera", rng)
+            first = teacher.sample("control_camera", rng, walk=False)
         call = sample_call("control_camera", rng, mode="video")
         prompt = render(ADJUST_VIDEO, rng, {"dur": style.seconds(call.arguments["duration"], rng)})
     else:
-        first = teacher.sample("control_drone_movement", rng)
+        first = teacher.sample("control_drone_movement", rng, walk=False)
         args = first.call.arguments
         call = ToolCall(
             "control_drone_movement",

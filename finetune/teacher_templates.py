@@ -89,7 +89,9 @@ class TemplateTeacher:
         self.typo_rate = typo_rate
         self._queues: dict[str, list[dict[str, str]]] = {}
 
-    def sample(self, kind: str, rng: random.Random) -> Sample:
+    def sample(self, kind: str, rng: random.Random, walk: bool = True) -> Sample:
+        """One sample of `kind`. `walk=False` (earlier turns of a conversation) draws the enum
+        values at random instead of taking the next combination of the enumeration."""
         if kind.startswith("context:"):
             from finetune.multiturn import context_sample
 
@@ -97,7 +99,7 @@ class TemplateTeacher:
         if kind.startswith("reject:"):
             r = reject_prompt(kind.split(":", 1)[1], rng)
             return Sample(r.prompt, reject_call(), kind, intended=r.intended)
-        fixed = self._next_enums(kind, rng)
+        fixed = self._next_enums(kind, rng) if walk else {}
         call = sample_call(kind, rng, **fixed)
         if "coordinates" in call.arguments and rng.random() < LOCAL_COORDINATES_SHARE:
             call = sample_call(kind, rng, **fixed, coordinates=_local_coordinates(rng))
