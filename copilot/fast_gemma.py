@@ -78,17 +78,26 @@ class FastGemma:
     def _layer(self, layer: Any, int8: bool) -> dict[str, Any]:
         attn, mlp = layer.self_attn, layer.mlp
 
-        def w(m: Any) -> torch.Tensor:
-            return m.weight.detach().float()
+        def fused(*modules: Any) -> torch.Tensor:
+            """The modules' weights stacked by rows. In fp32 the modules then use row views
+            of the stacked matrix, so the weights are held once (the values do not change)."""
+            weight = torch.cat([m.weight.detach().float() for m in modules])
+            if not int8 and all(m.weight.dtype == torch.float32 for m in modules):
+                start = 0
+                for m in modules:
+                    rows = m.weight.shape[0]
+                    m.weight.data = weight[start : start + rows]
+                    start += rows
+            return weight
 
         def norm(m: Any) -> torch.Tensor:
             return 1.0 + m.weight.detach().float()
 
         return {
-            "qkv": _Linear(torch.cat([w(attn.q_proj), w(attn.k_proj), w(attn.v_proj)]), int8),
-            "o": _Linear(w(attn.o_proj), int8),
-            "gate_up": _Linear(torch.cat([w(mlp.gate_proj), w(mlp.up_proj)]), int8),
-            "down": _Linear(w(mlp.down_proj), int8),
+            "qkv": _Linear(fused(attn.q_proj, attn.k_proj, attn.v_proj), int8),
+            "o": _Linear(attn.o_proj.weight.detach().float(), int8),
+            "gate_up": _Linear(fused(mlp.gate_proj, mlp.up_proj), int8),
+            "down": _Linear(mlp.down_proj.weight.detach().float(), int8),
             "q_norm": norm(attn.q_norm),
             "k_norm": norm(attn.k_norm),
             "in_norm": norm(layer.input_layernorm),

@@ -191,6 +191,10 @@ class CallGrammar:
     def status(self, text: str) -> int:
         return self._last(text)[0]
 
+    def next_chars(self, text: str) -> frozenset[str]:
+        """The characters that can follow `text` (for skipping hopeless tokens quickly)."""
+        return _next_chars(self, text)
+
     def forced(self, text: str) -> str:
         """The literal text that every valid continuation of `text` starts with."""
         return self._last(text)[1]
@@ -211,6 +215,18 @@ def _status_forced(text: str) -> tuple[int, str]:
     if best == COMPLETE:
         forced = ""
     return best, forced or ""
+
+
+@cache
+def _alphabet() -> str:
+    """Every character a valid output can contain."""
+    literal = {ch for sk in skeletons() for seg in sk if isinstance(seg, str) for ch in seg}
+    return "".join(sorted(literal | set("0123456789-. \n")))
+
+
+@lru_cache(maxsize=16384)
+def _next_chars(grammar: CallGrammar, text: str) -> frozenset[str]:
+    return frozenset(ch for ch in _alphabet() if grammar.status(text + ch) != DEAD)
 
 
 def _common_prefix(a: str, b: str) -> str:

@@ -52,7 +52,7 @@ class GrammarDecoder:
         vocab: dict[str, int] = tokenizer.get_vocab()
         self.end_ids = {vocab[t] for t in end_texts if t in vocab}
         self.end_ids.add(tokenizer.eos_token_id)
-        self.token_text = _grammar_vocabulary(vocab, lead_space=style == "base")
+        self.token_text = dict(_grammar_vocabulary(tokenizer, vocab, lead_space=style == "base"))
         for i in self.end_ids:
             self.token_text[i] = ""
         ids = sorted(self.token_text)
@@ -105,6 +105,8 @@ class GrammarDecoder:
         piece = self.texts[index]
         if piece == "":  # an end id
             return complete
+        if piece[0] not in self.grammar.next_chars(text):  # cheap test first
+            return False
         return self.grammar.status(text + piece) != DEAD
 
     def _draft(self, text: str) -> list[int]:
@@ -159,13 +161,19 @@ class GrammarDecoder:
         return text, produced
 
 
-def _grammar_vocabulary(vocab: dict[str, int], lead_space: bool) -> dict[int, str]:
+_VOCABULARIES: dict[tuple[int, bool], dict[int, str]] = {}
+
+
+def _grammar_vocabulary(tokenizer: Any, vocab: dict[str, int], lead_space: bool) -> dict[int, str]:
     """{token id: text} for every token that can occur in a valid output (a small superset).
 
     Gemma splits digits into single tokens, so a token is either a digit or a piece of the
     literal text around the numbers; every substring of the sample texts up to the longest
     token's length is looked up.
     """
+    key = (id(tokenizer), lead_space)
+    if key in _VOCABULARIES:  # the scan takes a second or two; once per tokenizer is enough
+        return _VOCABULARIES[key]
     longest = 24  # longer tokens are runs of spaces or prose, never call text
     wanted: set[str] = set("0123456789")
     for sample in sample_texts():
@@ -178,6 +186,7 @@ def _grammar_vocabulary(vocab: dict[str, int], lead_space: bool) -> dict[int, st
         text = token.replace("\u2581", " ")
         if text in wanted:
             out[index] = text
+    _VOCABULARIES[key] = out
     return out
 
 

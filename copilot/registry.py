@@ -2,7 +2,8 @@
 
 Names:
 - `local-base`: the embedded Gemma 3 270M base model, prompted with the catalogue and examples;
-- `local-ft`: the same model with the LoRA adapter this project trains (`assets/adapters/drone-lora`);
+- `local-ft`: the same model with the LoRA adapter this project trains (`assets/adapters/drone-lora`,
+  or the folder in DRONE_COPILOT_ADAPTER);
 - `gpt-3.5-turbo`, `gpt-4o-mini` and any `ft:...` model: OpenAI (needs OPENAI_API_KEY);
 - any other name with `base_url=...`: an OpenAI-compatible server (vLLM, Ollama, llama.cpp, ours);
 - `replay:PATH`: answers recorded in a JSONL file (re-scoring, fast harness tests).
@@ -12,6 +13,7 @@ Importing this module is cheap: torch and openai are imported only when a backen
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +114,8 @@ def get_backend(name: str, **overrides: Any) -> Backend:
         from copilot.local_backend import LocalBackend
 
         style = "base" if name == "local-base" else "ft"
-        adapter = overrides.pop("adapter", ADAPTER_DIR if style == "ft" else None)
+        default = Path(os.environ.get("DRONE_COPILOT_ADAPTER") or ADAPTER_DIR)
+        adapter = overrides.pop("adapter", default if style == "ft" else None)
         if adapter is not None and not (Path(adapter) / "adapter_config.json").exists():
             raise ModelUnavailable(_adapter_note(Path(adapter)))
         return LocalBackend(name=name, style=style, adapter=adapter, **overrides)

@@ -203,3 +203,10 @@ def test_several_calls_only_when_allowed():
     assert CallGrammar(max_calls=2).status(two) == COMPLETE
     assert CallGrammar(max_calls=1).status(two) == DEAD
     assert CallGrammar(max_calls=1, lead_space=True).status(" reject_request()") == COMPLETE
+
+
+def test_next_chars_are_exactly_the_live_continuations():
+    grammar = CallGrammar()
+    assert grammar.next_chars("takeoff_drone(altitude=12") == frozenset("0)")
+    assert grammar.next_chars("takeoff_drone(altitude=") == frozenset("123456789")
+    assert grammar.next_chars("set_") == frozenset("dbofah")  # drone, battery, obstacle, ...

@@ -12,6 +12,7 @@ import torch
 from copilot.fast_gemma import FastGemma
 from copilot.grammar_decoder import GrammarDecoder, _TransformersRunner
 from copilot.local_backend import LocalBackend
+from copilot.prompts import DEFAULT_SYSTEM_PROMPT
 
 pytestmark = pytest.mark.model
 
@@ -47,12 +48,9 @@ class NoDrafts(GrammarDecoder):
         return []
 
 
-@pytest.mark.parametrize(
-    "command", ["Take off the drone to 50 meters", "set the gimbal tilt to -30 and pan 45"]
-)
-def test_drafting_gives_exactly_token_by_token_greedy(local_model, command):
+def test_drafting_gives_exactly_token_by_token_greedy(local_model):
     model, tokenizer = local_model
-    prompt = f"<start_of_turn>user\n{command}<end_of_turn>\n<start_of_turn>model\n"
+    prompt = "<start_of_turn>user\nset the gimbal tilt to -30 and pan 45<end_of_turn>\n<start_of_turn>model\n"
     drafting = GrammarDecoder(model, tokenizer, style="ft", fast="fp32")
     plain = NoDrafts(model, tokenizer, style="ft", fast="fp32")
     assert drafting.decode(prompt) == plain.decode(prompt)
@@ -70,7 +68,7 @@ WEIRD = [
     '{"name": "takeoff_drone", "arguments": {"altitude": 9000}}',
     "🚁🚁🚁 ¿Puedes volar? 飞吧",
     "\x00\x01 control_camera(",
-    "left " * 600,
+    "left " * 150,
 ]
 
 
@@ -118,9 +116,10 @@ def test_deterministic_and_multi_turn(local_ft_format):
 
 def test_local_base_reuses_the_prompt_prefix(local_base):
     engine = local_base.load()
-    local_base.complete(user("Take off the drone to 50 meters"))
+    command = [{"role": "system", "content": DEFAULT_SYSTEM_PROMPT}, *user("Take off to 50 m")[1:]]
+    local_base.complete(command)
     before = engine.tokens_run
-    done = local_base.complete(user("Take off the drone to 50 meters"))
+    done = local_base.complete(command)
     assert done.prompt_tokens > 500  # catalogue and examples
     assert engine.tokens_run - before < 60  # only the command and the answer were run
     assert done.calls, done.error

@@ -201,3 +201,18 @@ def test_a_server_that_times_out_ends_in_a_clean_error():
 def test_nobody_listening_ends_in_a_clean_error():
     done = fast_backend("http://127.0.0.1:9/v1", max_attempts=2).complete(ask("come home"))
     assert done.error.startswith("could not connect after 2 attempts")
+
+
+def test_serve_cli_help_and_one_line_errors():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    run = [sys.executable, "-m", "copilot.serve"]
+    helped = subprocess.run([*run, "--help"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "examples:" in helped.stdout
+    bad = subprocess.run(
+        [*run, "--model", "gpt-17"], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [bad.stderr.strip()]
+    assert "unknown model 'gpt-17'" in bad.stderr
