@@ -9,6 +9,7 @@ safetensors copy reloads in seconds. Every later load, in any process, uses the 
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,9 @@ def base_model_dir() -> Path:
     staging = BASE_DIR.with_name(BASE_DIR.name + f".tmp{os.getpid()}")
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
-    if not BASE_DIR.exists():  # another process may have finished first
+    if BASE_DIR.exists():  # another process finished first: keep its copy
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
         staging.replace(BASE_DIR)
     return BASE_DIR
 
