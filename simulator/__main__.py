@@ -11,8 +11,8 @@ EPILOG = """examples:
   python -m simulator                                  # type commands; local-ft flies the drone
   python -m simulator --model local-base               # the base model instead (Tab switches live)
   python -m simulator --compare local-base,local-ft    # split screen: both models get each command
-  python -m simulator --headless --script simulator/scripts/readme_flight.txt \
-      --frames runs/frames --screenshot runs/shot.png    # fly a script off-screen, save frames
+  python -m simulator --headless --script simulator/scripts/readme_flight.txt \\
+      --frames runs/frames --screenshot runs/shot.png  # fly a script off-screen
 
 In the window: type a command and press Enter (a tool call such as takeoff_drone(altitude=30)
 runs as-is, without a model). Tab switches model, PgUp/PgDn zoom, F12 saves a screenshot,
