@@ -71,9 +71,11 @@ class App:
         self.history_pos = 0
         self.started = time.perf_counter()
         self.fps = 0.0
+        self.log_scroll = 0  # mouse wheel over the log scrolls back
         self.pending: list[str] = []  # script lines still to send, one whenever the drones are idle
 
     def _add_log(self, line: LogLine) -> None:
+        self.log_scroll = 0  # something new: show the newest lines
         self.log.append(line)
         del self.log[:-MAX_LOG]
         if self.echo is not None:
@@ -136,7 +138,15 @@ class App:
         hint = "Tab model · PgUp/PgDn zoom · F12 shot · Esc quit"
         if self.fps:
             hint = f"{self.fps:.0f} fps · {hint}"
-        view = FrameView(panes, self.log, self.input_text, now - self.started, self.scale, hint)
+        view = FrameView(
+            panes,
+            self.log,
+            self.input_text,
+            now - self.started,
+            self.scale,
+            hint,
+            log_scroll=self.log_scroll,
+        )
         return self.renderer.draw(view)
 
     def screenshot(self, path: Path) -> Path:
@@ -232,7 +242,10 @@ class App:
         if event.type == pygame.TEXTINPUT:
             self.input_text += event.text
         elif event.type == pygame.MOUSEWHEEL:
-            self.zoom(1.15 if event.y > 0 else 1 / 1.15)
+            if self.renderer.log_rect.collidepoint(pygame.mouse.get_pos()):
+                self.log_scroll = max(0, self.log_scroll + 3 * event.y)
+            else:
+                self.zoom(1.15 if event.y > 0 else 1 / 1.15)
         elif event.type == pygame.KEYDOWN:
             key, mods = event.key, event.mod
             if key == pygame.K_ESCAPE:

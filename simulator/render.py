@@ -47,6 +47,7 @@ class FrameView:
     hint: str = ""
     placeholder: str = "Type a command, e.g. take off to 30 m"
     fps: float = 0.0
+    log_scroll: int = 0  # wrapped lines scrolled back from the newest
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,6 +83,7 @@ class SimRenderer:
         else:
             self.screen = pygame.Surface(size)
         self._trail: list[tuple[float, float]] = []
+        self.log_rect = pygame.Rect(0, 0, 0, 0)  # where the last frame drew the log (mouse wheel)
 
     @property
     def driver(self) -> str:
@@ -117,7 +119,8 @@ class SimRenderer:
         panel.telemetry(s, pygame.Rect(inner.x, 64, inner.w, 150), pane.state)
         panel.flags_row(s, inner.x, 224, pane.state)
         panel.payload(s, pygame.Rect(inner.x, 256, inner.w, 170), pane.state, pane.state.time)
-        panel.event_log(s, pygame.Rect(inner.x, 434, inner.w, h - 434 - 68), view.log, view.hint)
+        self.log_rect = pygame.Rect(inner.x, 434, inner.w, h - 434 - 68)
+        panel.event_log(s, self.log_rect, view.log, view.hint, view.log_scroll)
         thinking = pane.thinking
         panel.input_box(
             s,
@@ -173,7 +176,8 @@ class SimRenderer:
             )
             if i:
                 pygame.draw.line(s, th.CARD_EDGE, (x, 0), (x, 548), 2)
-        panel.event_log(s, pygame.Rect(12, 556, w - 24, h - 556 - 64), view.log, view.hint)
+        self.log_rect = pygame.Rect(12, 556, w - 24, h - 556 - 64)
+        panel.event_log(s, self.log_rect, view.log, view.hint, view.log_scroll)
         thinking = " · ".join(p.thinking for p in view.panes if p.thinking)
         panel.input_box(
             s,

@@ -259,11 +259,14 @@ def payload(surf, rect: pygame.Rect, state: DroneState, t: float) -> None:
 # --------------------------------------------------------------------------- log and input
 
 
-def event_log(surf, rect: pygame.Rect, lines: Sequence[LogLine], hint: str = "") -> None:
-    card(surf, rect, "EVENT LOG", hint)
+def event_log(
+    surf, rect: pygame.Rect, lines: Sequence[LogLine], hint: str = "", scroll: int = 0
+) -> None:
+    """The newest lines that fit, or older ones `scroll` wrapped lines back."""
+    card(surf, rect, "EVENT LOG" + (f"  ↑{scroll}" if scroll else ""), hint)
     inner_w = rect.w - 44
     rendered: list[tuple[str, str, th.Color, bool]] = []  # (symbol, text, colour, first line)
-    for line in lines[-60:]:
+    for line in lines[-200:]:
         symbol, color = KIND_STYLE.get(line.kind, KIND_STYLE["info"])
         body = f"[{line.tag}] {line.text}" if line.tag else line.text
         for i, part in enumerate(th.wrap(body, 13, inner_w, mono=True)):
@@ -271,7 +274,10 @@ def event_log(surf, rect: pygame.Rect, lines: Sequence[LogLine], hint: str = "")
     line_h = 18
     room = max(1, (rect.h - 36) // line_h)
     y = rect.y + 30
-    for symbol, part, color, _first in rendered[-room:]:
+    scroll = max(0, min(scroll, len(rendered) - room))
+    for symbol, part, color, _first in rendered[
+        len(rendered) - room - scroll : len(rendered) - scroll
+    ]:
         if symbol:
             surf.blit(th.text(symbol, 13, color, bold=True), (rect.x + 14, y))
         surf.blit(

@@ -204,3 +204,13 @@ def test_interactive_loop_types_flies_and_quits(tmp_path: Path) -> None:
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     assert app.run() == 0
     assert app.pilots[0].state.flying and app.log[-1].kind == "accepted"
+
+
+def test_log_scrolls_back_and_returns_to_the_newest(app: App) -> None:
+    for i in range(30):
+        app.run_call(f"set_drone_speed(speed={i})")
+    newest = pygame.surfarray.array3d(app.frame()).copy()
+    app.log_scroll = 12
+    assert (pygame.surfarray.array3d(app.frame()) != newest).any()  # older lines shown
+    app.run_call("set_drone_speed(speed=50)")
+    assert app.log_scroll == 0
