@@ -7,9 +7,15 @@ model load); the others check the data handling and the failure modes without lo
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 
 from copilot.catalog import tools
 from copilot.prompts import SEED_SYSTEM_PROMPT
@@ -18,6 +24,7 @@ from finetune.train_card import add_evaluation
 from finetune.train_data import DataError, Encoded, load_examples, make_batches
 from finetune.train_local import TrainConfig, train
 
+ROOT = Path(__file__).resolve().parents[2]
 CASES = [
     ("Take off to 50 meters", "takeoff_drone", {"altitude": 50}),
     ("Land at the home base", "land_drone", {"location": "home_base"}),
@@ -59,7 +66,7 @@ def tiny_config(tmp_path: Path, **overrides) -> TrainConfig:
     tmp_path.mkdir(parents=True, exist_ok=True)
     data = write_jsonl(tmp_path / "train.jsonl", CASES[:4])
     values = dict(
-        data=str(data), val=None, out=str(tmp_path / "run"), epochs=2, batch_size=2, rank=4,
+        data=str(data), val=None, out=str(tmp_path / "run"), epochs=3, batch_size=1, rank=4,
         alpha=8, lr=2e-3, warmup_steps=1, quiet=True,
     )  # fmt: skip
     return TrainConfig(**{**values, **overrides})
@@ -123,7 +130,7 @@ def test_batches_group_similar_lengths_and_repeat_per_seed():
 
 @pytest.mark.model
 def test_tiny_run_changes_the_adapter_lowers_the_loss_and_writes_a_card(tmp_path):
-    cfg = tiny_config(tmp_path, epochs=3, val=None)
+    cfg = tiny_config(tmp_path, batch_size=2, val=None)
     cfg.val = cfg.data  # validate on the training examples: their loss must fall
     result = train(cfg)
     weights = lora_weights(result.adapter)
@@ -142,18 +149,50 @@ def test_tiny_run_changes_the_adapter_lowers_the_loss_and_writes_a_card(tmp_path
 
 @pytest.mark.model
 def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
-    straight = train(tiny_config(tmp_path / "a"))  # 2 epochs x 2 steps
+    straight = train(tiny_config(tmp_path / "a"))  # 3 epochs x 4 steps, never interrupted
 
-    cut = tiny_config(tmp_path / "b", max_steps=3)  # stops inside the second epoch
-    first = train(cut)
-    assert first.stopped == "step limit" and first.state.step == 3
-    assert (Path(cut.out) / "checkpoint" / "trainer_state.pt").exists()
-    with pytest.raises(DataError, match="batch_size was 2 in the checkpoint, now 4"):
-        train(tiny_config(tmp_path / "b", resume=True, batch_size=4))
+    # The same run as a real process, stopped by Ctrl-C (SIGINT) after its first step.
+    cut = tiny_config(tmp_path / "b")
+    command = [sys.executable, "-m", "finetune", "train", "--val", "", "--quiet"]
+    for key in ("data", "out", "epochs", "batch_size", "rank", "alpha", "lr", "warmup_steps"):
+        command += ["--" + key.replace("_", "-"), str(getattr(cut, key))]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    log = Path(cut.out) / "log.jsonl"
+    deadline = time.monotonic() + 120
+    while not (log.exists() and log.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "--resume" in err
+    saved = torch.load(Path(cut.out) / "checkpoint" / "trainer_state.pt", weights_only=False)
+    assert 1 <= saved["state"]["step"] < 12
 
-    resumed = train(tiny_config(tmp_path / "b", resume=True))
-    assert resumed.state.step == 4 and resumed.stopped == "epochs"
+    with pytest.raises(DataError, match="batch_size was 1 in the checkpoint, now 2"):
+        train(replace(cut, resume=True, batch_size=2))
+    resumed = train(replace(cut, resume=True))
+    assert resumed.state.step == 12 and resumed.stopped == "epochs"
     a, b = lora_weights(straight.adapter), lora_weights(resumed.adapter)
     assert a.keys() == b.keys()
     for key in a:
         assert (a[key] - b[key]).abs().max() < 1e-5, key
+
+
+def test_card_subcommand_puts_evaluation_figures_into_the_card(tmp_path, capsys):
+    from finetune.train_card import EVAL_END, EVAL_START
+
+    (tmp_path / "README.md").write_text(f"# card\n\n{EVAL_START}\nNot measured yet.\n{EVAL_END}\n")
+    run = {"model": "local-ft", "suite": "reject", "n": 111, "name_match": 0.991,
+           "call_match": 0.982, "valid": 1.0, "executed_match": 0.982, "reject_recall": 0.973,
+           "latency_ms_p50": 212.0, "tokens_avg": 31.0}  # fmt: skip
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps({"date": "2026-11-26", "runs": [run]}))
+    assert main(["card", str(tmp_path), "--evaluation", str(summary)]) == 0
+    assert main(["card", str(tmp_path), "--evaluation", str(summary)]) == 0  # replaces, no repeat
+    card = (tmp_path / "README.md").read_text()
+    assert (
+        "| local-ft | reject | 111 | 99.1% | 98.2% | 100.0% | 98.2% | 97.3% | 212 ms | 31 |" in card
+    )
+    assert card.count("| local-ft | reject |") == 1 and "Not measured yet" not in card
+    assert main(["card", str(tmp_path), "--evaluation", str(tmp_path / "none.json")]) == 1
+    assert "none.json is missing" in capsys.readouterr().err
