@@ -276,7 +276,7 @@ def event_log(
     y = rect.y + 30
     scroll = max(0, min(scroll, len(rendered) - room))
     for symbol, part, color, _first in rendered[
-        len(rendered) - room - scroll : len(rendered) - scroll
+        max(0, len(rendered) - room - scroll) : len(rendered) - scroll
     ]:
         if symbol:
             surf.blit(th.text(symbol, 13, color, bold=True), (rect.x + 14, y))

@@ -214,3 +214,11 @@ def test_log_scrolls_back_and_returns_to_the_newest(app: App) -> None:
     assert (pygame.surfarray.array3d(app.frame()) != newest).any()  # older lines shown
     app.run_call("set_drone_speed(speed=50)")
     assert app.log_scroll == 0
+
+
+def test_a_short_log_shows_from_its_first_line(app: App) -> None:
+    """Regression: with fewer lines than fit, the log showed only its last four."""
+    for speed in (20, 30, 40):  # six lines: call, ack, call, ack, call, ack
+        app.run_call(f"set_drone_speed(speed={speed})")
+    sixth_row = app.frame().subsurface(pygame.Rect(820, 462 + 5 * 18, 30, 22))
+    assert _count(sixth_row, (63, 185, 80), 20) > 5  # the last ack's green tick
