@@ -41,3 +41,17 @@ def test_local_and_replay_models_run_one_at_a_time(replay, perfect) -> None:
     assert not ModelHandle("replay:x", backend=backend).concurrent
     assert not ModelHandle("local-ft", backend=backend).concurrent
     assert ModelHandle("gpt-4o-mini", backend=backend).concurrent
+
+
+def test_evaluate_api(tmp_path: Path, replay, perfect) -> None:
+    from evaluation.api import evaluate
+    from evaluation.metrics import summaries
+
+    results = evaluate(
+        [replay(perfect)], suites=["challenging"], limit=4, cache_dir=tmp_path / "c",
+        output=tmp_path / "out",
+    )  # fmt: skip
+    assert [r.id for r in results] == ["c01", "c02", "c03", "c04"]
+    (summary,) = summaries(results)
+    assert summary.reject_recall == 1.0 and summary.n == 4
+    assert len(read_results(tmp_path / "out" / "results.jsonl")) == 4
