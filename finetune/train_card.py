@@ -116,7 +116,9 @@ def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
         "| what | value |",
         "|---|---|",
         f"| training data | `{cfg.data}`: {result.n_train} examples, sha256 `{result.data_sha256}` |",
-        f"| validation data | `{cfg.val}`: {result.n_val} examples, sha256 `{result.val_sha256}` |",
+        f"| validation data | `{cfg.val}`: {result.n_val} examples"
+        + (f" (a seeded sample, val_limit={cfg.val_limit})" if cfg.val_limit else "")
+        + f", sha256 `{result.val_sha256}` |",
         f"| steps | {state.step} ({state.epoch} full epochs), stopped by: {result.stopped} |",
         f"| training time | {state.seconds:.0f} s ({minutes:.1f} min), {per_100:.1f} s per 100 examples |",
         f"| wall time of the command | {result.wall_seconds:.0f} s, loading and validation included |",
