@@ -36,8 +36,8 @@ from finetune.reject_phrasebook import (
 )
 
 CATEGORY_WEIGHTS = {
-    "capability": 0.30,
-    "out_of_range": 0.24,
+    "capability": 0.27,
+    "out_of_range": 0.28,
     "enum_miss": 0.10,
     "missing_value": 0.16,
     "unsafe": 0.07,

@@ -13,7 +13,7 @@ from finetune.numwords import WORD_VALUES, int_to_words
 # --------------------------------------------------------------------------- numbers and units
 
 
-def number(n: float, rng: random.Random, words: float = 0.22) -> str:
+def number(n: float, rng: random.Random, words: float = 0.18) -> str:
     """An integer as digits or (sometimes) words; negatives as '-20', 'minus 20' or 'negative 20'.
 
     A fraction (only reject data asks for one) is written in digits: '12.5'."""
@@ -23,7 +23,7 @@ def number(n: float, rng: random.Random, words: float = 0.22) -> str:
         sign = rng.choice(["-", "-", "minus ", "negative "])
         body = number(-n, rng, words if sign != "-" else 0.0)
         return sign + body
-    if n <= 999 and rng.random() < words:
+    if n <= 999 and rng.random() < (words if n <= 100 else words / 2):
         return int_to_words(n, rng)
     return str(n)
 
@@ -105,7 +105,10 @@ def degrees(n: int, rng: random.Random) -> str:
 
 
 def coordinate(value: float, decimals: int) -> str:
-    return f"{value:.{decimals}f}"
+    """At most `decimals` decimals and no trailing zeros: the prompt says 105.8 when the call
+    carries 105.8 (a model copies the digits it reads, so '105.80' would teach a wrong '0')."""
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def coordinates(lat: float, lon: float, decimals: int, rng: random.Random) -> str:

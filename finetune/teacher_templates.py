@@ -19,7 +19,7 @@ from finetune.rejects import CATEGORY_WEIGHTS, reject_prompt
 REJECT_SHARE = 0.38
 CONTEXT_SHARE = 0.1  # multi-turn samples (finetune.multiturn)
 FUNCTION_WEIGHTS = {
-    "takeoff_drone": 1.2,
+    "takeoff_drone": 1.5,
     "land_drone": 1.5,
     "control_drone_movement": 1.7,
     "set_drone_speed": 1.1,
