@@ -175,3 +175,12 @@ def test_prompts_are_short():
     res = generate(TemplateTeacher(), 400, seed=random.Random(1).randrange(100), index=NO_SUITES)
     words = sorted(len(s.prompt.split()) for s in res.samples)
     assert words[int(len(words) * 0.9)] <= 20
+
+
+def test_coordinates_in_prompts_are_the_digits_of_the_call(result):
+    """'105.80' in a prompt with 105.8 in the call taught a trial adapter a stray '0'."""
+    with_coords = [s for s in result.samples if "coordinates" in s.call.arguments]
+    assert len(with_coords) > 20
+    for s in with_coords:
+        for value in s.call.arguments["coordinates"].values():
+            assert str(abs(value)) in s.prompt, (s.prompt, value)
