@@ -104,17 +104,21 @@ def encode(examples: list[dict[str, Any]], tokenizer: Any, max_tokens: int) -> l
 def make_batches(
     items: list[Encoded], batch_size: int, seed: int, epoch: int, shuffle: bool = True
 ) -> list[list[int]]:
-    """Indices of `items` grouped into length-bucketed batches, in a seeded order per epoch.
+    """Indices of `items` grouped into batches of similar prompt length, in a seeded order.
 
-    Sorting by length (ties broken at random) puts similar lengths together, so padding stays
-    small; shuffling the batches keeps the order from running short-to-long. The same
-    (seed, epoch) always gives the same batches, which is what lets a resumed run skip exactly
-    the batches it had already trained on.
+    Similar lengths together keep padding small; shuffling the batches keeps the order from
+    running short-to-long. The sort is by *prompt* length, not total length: answers differ
+    most in length between `reject_request()` and calls with arguments, so sorting by total
+    length would fill whole batches with rejects and swing the model between rejecting and
+    calling from one step to the next (measured on the project's data: the share of rejects
+    per batch varies with sd 0.31 by total length, 0.21 by prompt length, 0.17 at random),
+    for ~20% padding instead of ~1%. The same (seed, epoch) always gives the same batches,
+    which is what lets a resumed run skip exactly the batches it had already trained on.
     """
     rng = random.Random(seed * 1_000_003 + epoch)
     order = list(range(len(items)))
     noise = [rng.random() for _ in order] if shuffle else [0.0] * len(order)
-    order.sort(key=lambda i: (len(items[i]), noise[i]))
+    order.sort(key=lambda i: (len(items[i]) - items[i].n_target, noise[i]))
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     if shuffle:
         rng.shuffle(batches)
