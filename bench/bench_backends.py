@@ -158,9 +158,9 @@ def run(quick: bool = False, models: list[str] | None = None) -> dict[str, Any]:
     results = [_in_process(m, {}, prompts, repeats) for m in models]
     ladder = []
     if not quick:
-        few = prompts[:6]
-        for label, settings in LADDER:
-            figures = _in_process("local-ft", settings, few, 1)
+        for label, settings in LADDER:  # the slow baseline once, the others twice
+            times = 1 if settings["decoder"] == "generate" else 2
+            figures = _in_process("local-ft", settings, prompts, times)
             ladder.append({"step": label, **figures})
     first = None if quick else first_load_s()
     rows = _rows(results, ladder, first)
