@@ -145,9 +145,10 @@ def generate(
             batch = teacher.batch(kind, rng)
             if not batch:
                 dropped["teacher_garbage"] += 1
-            for sample in batch:
-                if have[kind] >= quota[kind]:
-                    break
+            for sample in batch:  # a batch may hold other kinds too (a reject's valid twin)
+                if have[sample.kind] >= quota.get(sample.kind, 0):
+                    dropped["quota_full"] += sample.kind != kind
+                    continue
                 if not verifier.verify(sample, to_example(sample)):
                     dropped["verification"] += 1
                     continue
@@ -179,7 +180,7 @@ def generate(
                 exact_seen[norm] = str(sample.call)
                 near_seen.add(key)
                 kept.append(sample)
-                have[kind] += 1
+                have[sample.kind] += 1
                 if progress is not None:
                     progress(len(kept), n)
     except KeyboardInterrupt:

@@ -52,6 +52,21 @@ class RejectPrompt:
     prompt: str
     category: str
     intended: tuple[str, dict[str, Any]] | None = None  # the invalid call it asks for
+    # A minimal pair: the same template with a valid value ("blink red" for "blink orange").
+    twin: tuple[str, str, dict[str, Any]] | None = None  # (prompt, name, valid arguments)
+
+
+def _phrase_pair(
+    name: str, bad: dict[str, Any], good: dict[str, Any] | None, rng: random.Random
+) -> tuple[str, tuple[str, str, dict[str, Any]] | None]:
+    """The prompt for `bad`, and for `good` the same template and choices replayed."""
+    state = rng.getstate()
+    prompt = style.finish(PHRASERS[name](bad, rng), rng)
+    if good is None:
+        return prompt, None
+    replay = random.Random()
+    replay.setstate(state)
+    return prompt, (style.finish(PHRASERS[name](good, replay), replay), name, good)
 
 
 def _slots(rng: random.Random) -> dict[str, Any]:
@@ -169,13 +184,16 @@ def _out_of_range(rng: random.Random) -> RejectPrompt:
     if name == "land_drone":
         fixed["location"] = "custom"
     args = sample_arguments(name, rng, **fixed)
+    good = (
+        {**args, "coordinates": dict(args["coordinates"])} if "coordinates" in args else dict(args)
+    )
     bad = _BAD_VALUES[(name, field)](rng)
     if field in ("latitude", "longitude"):
         args["coordinates"] = {**args["coordinates"], field: bad}
     else:
         args[field] = bad
-    prompt = style.finish(PHRASERS[name](args, rng), rng)
-    return RejectPrompt(prompt, "out_of_range", (name, args))
+    prompt, twin = _phrase_pair(name, args, good, rng)
+    return RejectPrompt(prompt, "out_of_range", (name, args), twin)
 
 
 # --------------------------------------------------------------------------- enum misses
@@ -240,32 +258,33 @@ def _enum_miss(rng: random.Random) -> RejectPrompt:
     kind = rng.choices(
         ["colour", "pattern", "direction", "lighting", "location", "camera"], [5, 2, 3, 1.5, 1.5, 2]
     )[0]
+    colours = ["red", "blue", "green", "yellow", "white"]
+    good: dict[str, Any] | None = None
     if kind == "colour":
-        args = {
-            "pattern": rng.choice(["solid", "blink", "pulse"]),
-            "color": rng.choice(_BAD_COLOURS),
-        }
+        pattern = rng.choice(["solid", "blink", "pulse"])
+        args = {"pattern": pattern, "color": rng.choice(_BAD_COLOURS)}
+        good = {"pattern": pattern, "color": rng.choice(colours)}
         name = "configure_led_display"
     elif kind == "pattern":
-        args = {
-            "pattern": rng.choice(_BAD_PATTERNS),
-            "color": rng.choice(["red", "blue", "green", "yellow", "white"]),
-        }
+        args = {"pattern": rng.choice(_BAD_PATTERNS), "color": rng.choice(colours)}
+        good = {"pattern": rng.choice(["solid", "blink", "pulse"]), "color": args["color"]}
         name = "configure_led_display"
     elif kind == "direction":
         args = {
             "direction": rng.choice(_BAD_DIRECTIONS),
             "distance": rng.choice([5, 10, 20, 30, 50, 100]),
         }
+        good = {**args, "direction": rng.choice(["forward", "backward", "left", "right"])}
         name = "control_drone_movement"
     elif kind == "lighting":
         args, name = {"mode": rng.choice(_BAD_LIGHTING)}, "set_drone_lighting"
+        good = {"mode": rng.choice(["on", "off", "blink", "sos"])}
     elif kind == "location":
         args, name = {"location": rng.choice(_BAD_LOCATIONS)}, "land_drone"
     else:
         args, name = {"mode": rng.choice(_BAD_CAMERA)}, "control_camera"
-    prompt = style.finish(PHRASERS[name](args, rng), rng)
-    return RejectPrompt(prompt, "enum_miss", (name, args))
+    prompt, twin = _phrase_pair(name, args, good, rng)
+    return RejectPrompt(prompt, "enum_miss", (name, args), twin)
 
 
 def reject_prompt(category: str, rng: random.Random) -> RejectPrompt:

@@ -13,7 +13,7 @@ from finetune.numwords import WORD_VALUES, int_to_words
 # --------------------------------------------------------------------------- numbers and units
 
 
-def number(n: float, rng: random.Random, words: float = 0.18) -> str:
+def number(n: float, rng: random.Random, words: float = 0.2) -> str:
     """An integer as digits or (sometimes) words; negatives as '-20', 'minus 20' or 'negative 20'.
 
     A fraction (only reject data asks for one) is written in digits: '12.5'."""
@@ -23,7 +23,7 @@ def number(n: float, rng: random.Random, words: float = 0.18) -> str:
         sign = rng.choice(["-", "-", "minus ", "negative "])
         body = number(-n, rng, words if sign != "-" else 0.0)
         return sign + body
-    if n <= 999 and rng.random() < (words if n <= 100 else words / 2):
+    if n <= 999 and rng.random() < words:
         return int_to_words(n, rng)
     return str(n)
 
@@ -116,7 +116,7 @@ def coordinates(lat: float, lon: float, decimals: int, rng: random.Random) -> st
     la, lo = coordinate(lat, decimals), coordinate(lon, decimals)
     hemi_lat = f"{coordinate(abs(lat), decimals)}° {'N' if lat >= 0 else 'S'}"
     hemi_lon = f"{coordinate(abs(lon), decimals)}° {'E' if lon >= 0 else 'W'}"
-    if rng.random() < 0.15:  # hemisphere letters instead of signs, as GPS apps print them
+    if rng.random() < 0.3:  # hemisphere letters instead of signs, as GPS apps print them
         return rng.choice(
             [
                 f"{hemi_lat}, {hemi_lon}",

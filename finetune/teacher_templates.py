@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import random
 
-from copilot.catalog import FUNCTION_NAMES, REJECT, parameters_schema
+from copilot.catalog import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema, validate_call
 from finetune.dataset import Sample, reject_call
 from finetune.invocations import enumerate_invocations_of, sample_call
 from finetune.phrasing import phrase
 from finetune.rejects import CATEGORY_WEIGHTS, reject_prompt
 
-REJECT_SHARE = 0.38
+REJECT_SHARE = 0.35
+TWIN_SHARE = 0.5  # out-of-range / enum-miss rejects that come with their valid twin
 CONTEXT_SHARE = 0.1  # multi-turn samples (finetune.multiturn)
 FUNCTION_WEIGHTS = {
     "takeoff_drone": 1.5,
@@ -119,6 +120,17 @@ class TemplateTeacher:
         return queue.pop()
 
     def batch(self, kind: str, rng: random.Random) -> list[Sample]:
+        """One sample, and for half the out-of-range and enum-miss rejects also its valid twin
+        (the same sentence with a valid value), so the boundary is learnt from minimal pairs."""
+        if kind in ("reject:out_of_range", "reject:enum_miss"):
+            r = reject_prompt(kind.split(":", 1)[1], rng)
+            out = [Sample(r.prompt, reject_call(), kind, intended=r.intended)]
+            if r.twin is not None and rng.random() < TWIN_SHARE:
+                prompt, name, args = r.twin
+                checked = validate_call(name, args)
+                if isinstance(checked, ToolCall):
+                    out.append(Sample(prompt, checked, name))
+            return out
         return [self.sample(kind, rng)]
 
     def stats(self) -> dict[str, int]:

@@ -142,7 +142,7 @@ class _InterruptingTeacher(TemplateTeacher):
 def test_ctrl_c_keeps_what_was_verified():
     res = generate(_InterruptingTeacher(after=150), 800, seed=3, index=NO_SUITES)
     assert res.interrupted
-    assert 100 < len(res.samples) <= 150
+    assert 100 < len(res.samples) < 200  # 150 batches, a few holding a reject and its twin
 
 
 def test_cli_writes_openai_format_files(tmp_path, capsys):
