@@ -184,3 +184,16 @@ def test_coordinates_in_prompts_are_the_digits_of_the_call(result):
     for s in with_coords:
         for value in s.call.arguments["coordinates"].values():
             assert str(abs(value)) in s.prompt, (s.prompt, value)
+
+
+def test_boundary_rejects_come_with_valid_twins():
+    teacher, rng = TemplateTeacher(), random.Random(4)
+    pairs = [
+        b for b in (teacher.batch("reject:out_of_range", rng) for _ in range(60)) if len(b) == 2
+    ]
+    assert len(pairs) > 15
+    for reject, twin in pairs:
+        assert reject.is_reject and not twin.is_reject
+        assert twin.kind == twin.call.name
+    shared = [len(set(r.prompt.split()) & set(t.prompt.split())) for r, t in pairs]
+    assert sum(shared) / len(shared) >= 2  # mostly the same sentence with another value
