@@ -254,10 +254,53 @@ _BAD_CAMERA = [
 ]
 
 
+_TOGGLE_NAMES = {
+    "set_battery_saver_mode": ("battery saver", "status"),
+    "set_obstacle_avoidance": ("obstacle avoidance", "mode"),
+    "set_follow_me_mode": ("follow-me mode", "status"),
+    "set_autopilot": ("autopilot", "status"),
+}
+_BAD_TOGGLE = [
+    "high",
+    "low",
+    "medium",
+    "maximum",
+    "auto",
+    "half",
+    "50 percent",
+    "level two",
+    "sport",
+    "eco plus",
+    "strong",
+]
+_TOGGLE_TEMPLATES = [
+    "{pre}(set|switch|put) [the ]{what} to {value}{post}",
+    "{what}[:] {value}",
+    "{hey}{CAN} set [the ]{what} to {value}?",
+    "{WANT} [the ]{what} set to {value}",
+]
+
+
+def _toggle_miss(rng: random.Random) -> RejectPrompt:
+    """An on/off mode set to something else ("autopilot to high"), with its on/off twin."""
+    name = rng.choice(list(_TOGGLE_NAMES))
+    what, key = _TOGGLE_NAMES[name]
+    bad, good = rng.choice(_BAD_TOGGLE), rng.choice(["on", "off"])
+    state = rng.getstate()
+    prompt = style.finish(render(_TOGGLE_TEMPLATES, rng, {"what": what, "value": bad}), rng)
+    replay = random.Random()
+    replay.setstate(state)
+    twin = style.finish(render(_TOGGLE_TEMPLATES, replay, {"what": what, "value": good}), replay)
+    return RejectPrompt(prompt, "enum_miss", (name, {key: bad}), (twin, name, {key: good}))
+
+
 def _enum_miss(rng: random.Random) -> RejectPrompt:
     kind = rng.choices(
-        ["colour", "pattern", "direction", "lighting", "location", "camera"], [5, 2, 3, 1.5, 1.5, 2]
+        ["colour", "pattern", "direction", "lighting", "location", "camera", "toggle"],
+        [5, 2, 3, 1.5, 1.5, 2, 1.5],
     )[0]
+    if kind == "toggle":
+        return _toggle_miss(rng)
     colours = ["red", "blue", "green", "yellow", "white"]
     good: dict[str, Any] | None = None
     if kind == "colour":
