@@ -108,7 +108,10 @@ def coordinate(value: float, decimals: int) -> str:
     """At most `decimals` decimals and no trailing zeros: the prompt says 105.8 when the call
     carries 105.8 (a model copies the digits it reads, so '105.80' would teach a wrong '0')."""
     text = f"{value:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    if "." in text:
+        text = text.rstrip("0")
+        text += "0" if text.endswith(".") else ""  # -119.0, as the call's JSON writes it
+    return text
 
 
 def coordinates(lat: float, lon: float, decimals: int, rng: random.Random) -> str:

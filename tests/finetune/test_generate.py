@@ -112,8 +112,8 @@ def test_overlap_check_finds_planted_prompts_in_a_training_file(tmp_path, result
     ]
     suite.write_text("".join(json.dumps(c) + "\n" for c in cases))
     report = check_file(paths["train"], suites=[suite])
-    assert [o.suite.case_id for o in report.overlaps] == ["exact"]
-    assert report.overlaps[0].line == 4
+    assert {o.suite.case_id for o in report.overlaps} == {"exact"}
+    assert 4 in {o.line for o in report.overlaps}
     assert overlap_main([str(paths["train"]), "--suites", str(suite)]) == 1
     far = tmp_path / "far.jsonl"
     far.write_text(json.dumps(cases[1]) + "\n")
