@@ -130,3 +130,16 @@ def test_the_generate_baseline_never_raises(local_model):
     done = backend.complete(user("Take off the drone to 50 meters"))
     assert done.error is not None or done.calls
     assert done.completion_tokens <= 6
+
+
+def test_the_shipped_adapter_answers_through_the_registry(local_model):
+    from copilot.registry import ADAPTER_DIR, get_backend
+
+    if not (ADAPTER_DIR / "adapter_config.json").exists():
+        pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")
+    backend = get_backend("local-ft")
+    done = backend.complete(user("Take off the drone to 50 meters"))
+    assert done.error is None, done.error
+    assert done.calls[0].name == "takeoff_drone"
+    assert done.prompt_tokens + done.completion_tokens <= 120
+    assert "adapter=none" not in backend.identity
