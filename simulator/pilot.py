@@ -145,7 +145,7 @@ class Pilot:
             return
         self.job = None
         c = job.result
-        self.status = f"answered in {c.latency_ms:,.0f} ms"
+        self.status = f"{c.latency_ms:,.0f} ms"
         if c.error:
             raw = f" (output: {c.raw.strip()[:80]!r})" if c.raw.strip() else ""
             self._log(f"{self.model}: {c.error}{raw}", "error")
