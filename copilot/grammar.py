@@ -137,6 +137,16 @@ def skeletons() -> tuple[tuple[Segment, ...], ...]:
     return tuple(found)
 
 
+@cache
+def loose_skeletons() -> tuple[tuple[Segment, ...], ...]:
+    """The same shapes with every number slot unbounded: what the model *meant* to write."""
+    unbounded = {"int": Slot("int", -1e15, 1e15), "float": Slot("float", -1e15, 1e15)}
+    return tuple(
+        tuple(unbounded[seg.kind] if isinstance(seg, Slot) else seg for seg in skeleton)
+        for skeleton in skeletons()
+    )
+
+
 def _sample_value(spec: dict) -> object:
     if "properties" in spec:
         return {k: _sample(s) for k, s in spec["properties"].items()}
@@ -179,17 +189,26 @@ class CallGrammar:
         parts = text.split(self.separator) if self.max_calls > 1 else [text]
         return parts if len(parts) <= self.max_calls else None
 
-    def _last(self, text: str) -> tuple[int, str]:
+    def _last(self, text: str, loose: bool = False) -> tuple[int, str]:
         """(status, forced) of the text, where every call but the last must be complete."""
         parts = self._parts(text)
         if parts is None:
             return DEAD, ""
         if any(_status_forced(p)[0] != COMPLETE for p in parts[:-1]):
             return DEAD, ""
-        return _status_forced(parts[-1])
+        return _status_forced(parts[-1], loose)
 
     def status(self, text: str) -> int:
         return self._last(text)[0]
+
+    def out_of_range(self, text: str) -> bool:
+        """Whether `text` is a dead end only because of a number.
+
+        True when the text is well-formed but a number is outside its parameter's range, as in
+        `control_gimbal(tilt=-120` or `set_drone_speed(speed=-`: the model meant an impossible
+        value, and the decoder answers `reject_request()` rather than clip it to a valid one.
+        """
+        return self.status(text) == DEAD and self._last(text, loose=True)[0] != DEAD
 
     def next_chars(self, text: str) -> frozenset[str]:
         """The characters that can follow `text` (for skipping hopeless tokens quickly)."""
@@ -201,10 +220,10 @@ class CallGrammar:
 
 
 @lru_cache(maxsize=65536)
-def _status_forced(text: str) -> tuple[int, str]:
+def _status_forced(text: str, loose: bool = False) -> tuple[int, str]:
     """One call's status, and the common literal continuation of every skeleton it fits."""
     best, forced = DEAD, None
-    for skeleton in skeletons():
+    for skeleton in loose_skeletons() if loose else skeletons():
         status, rest = _walk(skeleton, text)
         if status == DEAD:
             continue

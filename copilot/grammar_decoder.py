@@ -11,6 +11,11 @@ What makes it fast (each measured in bench/bench_backends.py, numbers in the REA
    After a complete call the end-of-turn token is drafted too.
 3. The fixed prompt prefix (the base prompt's catalogue and examples) is computed once; its KV
    cache is cropped back to it after each request.
+Out-of-range values are refused, not clipped. When the model's preferred token is blocked only by
+a parameter's range (`tilt=-12` followed by `0`, `speed=` followed by `-`), the model meant an
+impossible value: the decoder answers `reject_request()` instead of the nearest valid number
+(clipping turned "tilt the gimbal to -120 degrees" into `tilt=-12`).
+
 4. A lean Gemma 3 forward (`copilot.fast_gemma`): fused projections and a preallocated KV cache
    instead of the general transformers path (kept for other models and GPUs). Same numbers as
    transformers in fp32; int8 weights are an option (`fast="int8"`, ~25% faster, measured with a
@@ -26,6 +31,12 @@ import torch
 
 from copilot.grammar import COMPLETE, DEAD, CallGrammar, sample_texts
 
+REJECT = "reject_request()"
+
+
+class _OutOfRange(Exception):
+    """The model's preferred continuation is well-formed but a number is out of its range."""
+
 
 class GrammarDecoder:
     """Greedy, deterministic, always well-formed: returns call text the parser accepts."""
@@ -39,8 +50,10 @@ class GrammarDecoder:
         prefix: str = "",
         max_calls: int = 1,
         fast: str | None = "fp32",
+        reject_out_of_range: bool = True,
     ) -> None:
         self.model = model
+        self.reject_out_of_range = reject_out_of_range
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
         if style == "base":  # one call on the line after "Call:", then a newline
@@ -66,6 +79,7 @@ class GrammarDecoder:
         self.prefix_ids: list[int] = tokenizer(prefix).input_ids
         self._prefix_ok: bool | None = None
         self.runner = make_runner(model, fast=fast)
+        self.produced = 0  # tokens written by the request in progress
         self.forwards = 0  # forward passes and tokens run through the model, for the benchmark
         self.tokens_run = 0
 
@@ -96,6 +110,8 @@ class GrammarDecoder:
         best = int(torch.argmax(logits))
         if self._allowed(best, text, complete):
             return int(self.ids[best])
+        if self.reject_out_of_range and self._meant_out_of_range(best, text):
+            raise _OutOfRange
         for index in torch.argsort(logits, descending=True).tolist():
             if self._allowed(index, text, complete):
                 return int(self.ids[index])
@@ -108,6 +124,10 @@ class GrammarDecoder:
         if piece[0] not in self.grammar.next_chars(text):  # cheap test first
             return False
         return self.grammar.status(text + piece) != DEAD
+
+    def _meant_out_of_range(self, index: int, text: str) -> bool:
+        piece = self.texts[index]  # "" is an end token: stopping early is not about a number
+        return piece != "" and self.grammar.out_of_range(text + piece)
 
     def _draft(self, text: str) -> list[int]:
         """Tokens the grammar forces next, plus the end token if that makes the output complete."""
@@ -130,18 +150,22 @@ class GrammarDecoder:
             rest = self.tokenizer(prompt).input_ids
         try:
             text, produced = self._decode_after(rest, max_new_tokens)
+        except _OutOfRange:
+            text, produced = REJECT, self.produced
         except BaseException:
             self._prefix_ok = False  # never trust a cache a failed request may have half-written
             raise
         return text, n_prefix + len(rest), produced
 
     def _decode_after(self, rest_ids: list[int], max_new_tokens: int) -> tuple[str, int]:
+        self.produced = 0  # tokens written so far, for the count when a request ends in a reject
         hidden = self._forward(rest_ids)[-1]
         text, produced = "", 0
         token = self._choose(hidden, text)
         while token is not None and token not in self.end_ids and produced < max_new_tokens:
             text += self.token_text[token]
             produced += 1
+            self.produced = produced
             draft = self._draft(text)
             hidden_all = self._forward([token, *draft])
             token = None

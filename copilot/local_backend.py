@@ -15,6 +15,7 @@ The model is loaded lazily on the first request, once per process. `complete` ne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
@@ -35,6 +36,18 @@ def _adapter_digest(adapter: Path | None) -> str:
         h.update(file.name.encode())
         h.update(file.read_bytes())
     return h.hexdigest()[:12]
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A hash of the code that turns a prompt into output text: prompts, grammar, decoder.
+
+    Part of the backend's identity, so a cached answer is never reused after any of it changes.
+    """
+    h = hashlib.sha256()
+    for module in ("formats", "prompts", "grammar", "grammar_decoder", "fast_gemma", "catalog"):
+        h.update((Path(__file__).parent / f"{module}.py").read_bytes())
+    return h.hexdigest()[:8]
 
 
 class LocalBackend:
@@ -71,7 +84,8 @@ class LocalBackend:
     def identity(self) -> str:
         base = str(self.base_model or "gemma-3-270m")
         decoder = self.decoder if self.decoder == "generate" else f"grammar-{self.fast or 'hf'}"
-        return f"local:{base}:adapter={_adapter_digest(self.adapter)}:{self.style}:{decoder}"
+        adapter = _adapter_digest(self.adapter)
+        return f"local:{base}:adapter={adapter}:{self.style}:{decoder}:code={_code_digest()}"
 
     # ------------------------------------------------------------------ loading
 

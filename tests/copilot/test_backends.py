@@ -198,6 +198,36 @@ def test_forced_text_runs_to_the_next_choice():
     assert grammar.forced("takeoff_drone(altitude=12") == ""  # a digit or ")"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "control_gimbal(tilt=-120",  # tilt is -90..30
+        "set_drone_speed(speed=-",  # speed is 0..100
+        "takeoff_drone(altitude=121",
+        "takeoff_drone(altitude=0)",  # well-formed and closed, but below the minimum
+        'land_drone(location="custom", coordinates={"latitude": 91.5',
+    ],
+)
+def test_numbers_out_of_range_are_told_apart_from_malformed_text(text):
+    grammar = CallGrammar()
+    assert grammar.status(text) == DEAD
+    assert grammar.out_of_range(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "control_gimbal(tilt=-12",  # still valid
+        "control_gimbal(tilt=x",  # malformed, not a number problem
+        'set_autopilot(status="maybe"',  # an enum miss
+        "takeoff_drone(altitude=12)",  # complete and valid
+        "takeoff_drone(altitude=1.5)",  # an integer parameter given a decimal
+    ],
+)
+def test_valid_or_malformed_text_is_not_out_of_range(text):
+    assert not CallGrammar().out_of_range(text)
+
+
 def test_several_calls_only_when_allowed():
     two = "return_to_home()\ncalibrate_sensors()"
     assert CallGrammar(max_calls=2).status(two) == COMPLETE
