@@ -11,10 +11,15 @@ What makes it fast (each measured in bench/bench_backends.py, numbers in the REA
    After a complete call the end-of-turn token is drafted too.
 3. The fixed prompt prefix (the base prompt's catalogue and examples) is computed once; its KV
    cache is cropped back to it after each request.
-Out-of-range values are refused, not clipped. When the model's preferred token is blocked only by
-a parameter's range (`tilt=-12` followed by `0`, `speed=` followed by `-`), the model meant an
-impossible value: the decoder answers `reject_request()` instead of the nearest valid number
-(clipping turned "tilt the gimbal to -120 degrees" into `tilt=-12`).
+Impossible values are refused, not bent into valid ones. The grammar can only steer the model to
+the nearest valid text, which turned "tilt the gimbal to -120 degrees" into `tilt=-12` and "blink
+orange" into `color="white"`. So the decoder answers `reject_request()` when the model's own
+preference shows it meant a value the catalogue does not allow:
+- a number out of range: its preferred token is blocked only by a parameter's range (`tilt=-12`
+  followed by `0`, `speed=` followed by `-`);
+- a word outside an enum: where an enum value starts (`color="`), its preferred token over the
+  whole vocabulary is a word no allowed value starts with (`orange`). This costs one full-vocabulary
+  product per enum value, only there.
 
 4. A lean Gemma 3 forward (`copilot.fast_gemma`): fused projections and a preallocated KV cache
    instead of the general transformers path (kept for other models and GPUs). Same numbers as
@@ -34,8 +39,8 @@ from copilot.grammar import COMPLETE, DEAD, CallGrammar, sample_texts
 REJECT = "reject_request()"
 
 
-class _OutOfRange(Exception):
-    """The model's preferred continuation is well-formed but a number is out of its range."""
+class _Impossible(Exception):
+    """The model's preferred continuation is a value the catalogue does not allow."""
 
 
 class GrammarDecoder:
@@ -50,10 +55,10 @@ class GrammarDecoder:
         prefix: str = "",
         max_calls: int = 1,
         fast: str | None = "fp32",
-        reject_out_of_range: bool = True,
+        reject_impossible: bool = True,
     ) -> None:
         self.model = model
-        self.reject_out_of_range = reject_out_of_range
+        self.reject_impossible = reject_impossible
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
         if style == "base":  # one call on the line after "Call:", then a newline
@@ -75,6 +80,7 @@ class GrammarDecoder:
         self.head = (
             head.detach()[self.ids].float().contiguous()
         )  # [G, hidden]: the rows we may emit
+        self.full_head = head.detach()  # [V, hidden]: every token, for the enum check only
         self.prefix = prefix
         self.prefix_ids: list[int] = tokenizer(prefix).input_ids
         self._prefix_ok: bool | None = None
@@ -108,10 +114,12 @@ class GrammarDecoder:
         logits = self.head @ hidden  # [G]
         complete = self.grammar.status(text) == COMPLETE
         best = int(torch.argmax(logits))
+        if self.reject_impossible and text.endswith('="') and self._meant_other_word(hidden, text):
+            raise _Impossible
         if self._allowed(best, text, complete):
             return int(self.ids[best])
-        if self.reject_out_of_range and self._meant_out_of_range(best, text):
-            raise _OutOfRange
+        if self.reject_impossible and self._meant_out_of_range(best, text):
+            raise _Impossible
         for index in torch.argsort(logits, descending=True).tolist():
             if self._allowed(index, text, complete):
                 return int(self.ids[index])
@@ -124,6 +132,13 @@ class GrammarDecoder:
         if piece[0] not in self.grammar.next_chars(text):  # cheap test first
             return False
         return self.grammar.status(text + piece) != DEAD
+
+    def _meant_other_word(self, hidden: torch.Tensor, text: str) -> bool:
+        """At the start of an enum value: the model's favourite token of all is a word that no
+        allowed value starts with (`orange` where the colours are red..white)."""
+        token = int(torch.argmax(self.full_head @ hidden.to(self.full_head.dtype)))
+        word = self.tokenizer.decode([token])
+        return word.isalpha() and self.grammar.status(text + word) == DEAD
 
     def _meant_out_of_range(self, index: int, text: str) -> bool:
         piece = self.texts[index]  # "" is an end token: stopping early is not about a number
@@ -150,7 +165,7 @@ class GrammarDecoder:
             rest = self.tokenizer(prompt).input_ids
         try:
             text, produced = self._decode_after(rest, max_new_tokens)
-        except _OutOfRange:
+        except _Impossible:
             text, produced = REJECT, self.produced
         except BaseException:
             self._prefix_ok = False  # never trust a cache a failed request may have half-written

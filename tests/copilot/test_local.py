@@ -143,3 +143,15 @@ def test_the_shipped_adapter_answers_through_the_registry(local_model):
     assert done.calls[0].name == "takeoff_drone"
     assert done.prompt_tokens + done.completion_tokens <= 120
     assert "adapter=none" not in backend.identity
+
+    # Impossible values are refused, not bent into the nearest valid call.
+    impossible = ["Tilt the gimbal to -120 degrees with pan at 0", "LED display blinking orange"]
+    for command in impossible:
+        assert [c.name for c in backend.complete(user(command)).calls] == ["reject_request"]
+    engine = backend.load()
+    engine.reject_impossible = False  # the grammar alone: valid text, but not what was asked
+    try:
+        bent = [backend.complete(user(command)).calls[0].name for command in impossible]
+    finally:
+        engine.reject_impossible = True
+    assert bent == ["control_gimbal", "configure_led_display"]
