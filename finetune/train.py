@@ -39,6 +39,7 @@ _TUNABLE = {
     "stop_at": "stop when validation call accuracy reaches this",
     "max_minutes": "stop after this much training time, keeping the best (0 = no limit)",
     "max_steps": "stop after this many steps in all; --resume continues (0 = no limit)",
+    "schedule_steps": "steps the learning-rate schedule spans (0 = the run's length)",
     "seed": "seed for LoRA init, sampling and batch order",
 }
 

@@ -62,6 +62,7 @@ class TrainConfig:
     stop_at: float = 1.0  # stop as soon as validation call accuracy reaches this
     max_minutes: float = 0.0  # 0 = no limit; else stop (keeping the best adapter) after this
     max_steps: int = 0  # 0 = epochs decide; else the run (and its schedule) ends after N steps
+    schedule_steps: int = 0  # 0 = the run's length; else the learning-rate schedule spans N steps
     resume: bool = False  # continue from <out>/checkpoint
     quiet: bool = False  # no progress bar (tests)
     command: str = ""  # the command line, written into the model card
@@ -329,6 +330,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     total_steps = steps_per_epoch * cfg.epochs  # the learning-rate schedule spans exactly these
     if cfg.max_steps:
         total_steps = min(total_steps, cfg.max_steps)
+    if cfg.schedule_steps:  # e.g. to replay exactly a run that a time budget cut short
+        total_steps = cfg.schedule_steps
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total_steps))
 
     state = restore(folder, saved, model, optimizer, scheduler) if cfg.resume else RunState()
