@@ -11,6 +11,12 @@ What makes it fast (each measured in bench/bench_backends.py, numbers in the REA
    After a complete call the end-of-turn token is drafted too.
 3. The fixed prompt prefix (the base prompt's catalogue and examples) is computed once; its KV
    cache is cropped back to it after each request.
+4. A lean Gemma 3 forward (`copilot.fast_gemma`): fused projections and a preallocated KV cache
+   instead of the general transformers path (kept for other models and GPUs). Same numbers as
+   transformers in fp32; int8 weights are an option (`fast="int8"`, ~25% faster, measured with a
+   trial adapter on 309 suite prompts: 304 identical outputs, 2 fewer call matches), so fp32 is
+   the default.
+
 Impossible values are refused, not bent into valid ones. The grammar can only steer the model to
 the nearest valid text, which turned "tilt the gimbal to -120 degrees" into `tilt=-12` and "blink
 orange" into `color="white"`. So the decoder answers `reject_request()` when the model's own
@@ -20,12 +26,6 @@ preference shows it meant a value the catalogue does not allow:
 - a word outside an enum: where an enum value starts (`color="`), its preferred token over the
   whole vocabulary is a word no allowed value starts with (`orange`). This costs one full-vocabulary
   product per enum value, only there.
-
-4. A lean Gemma 3 forward (`copilot.fast_gemma`): fused projections and a preallocated KV cache
-   instead of the general transformers path (kept for other models and GPUs). Same numbers as
-   transformers in fp32; int8 weights are an option (`fast="int8"`, ~25% faster, measured with a
-   trial adapter on 309 suite prompts: 304 identical outputs, 2 fewer call matches), so fp32 is
-   the default.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ from typing import Any
 
 import torch
 
+from copilot.catalog import REJECT
 from copilot.grammar import COMPLETE, DEAD, CallGrammar, sample_texts
-
-REJECT = "reject_request()"
 
 
 class _Impossible(Exception):
@@ -85,7 +84,6 @@ class GrammarDecoder:
         self.prefix_ids: list[int] = tokenizer(prefix).input_ids
         self._prefix_ok: bool | None = None
         self.runner = make_runner(model, fast=fast)
-        self.produced = 0  # tokens written by the request in progress
         self.forwards = 0  # forward passes and tokens run through the model, for the benchmark
         self.tokens_run = 0
 
@@ -165,37 +163,36 @@ class GrammarDecoder:
             rest = self.tokenizer(prompt).input_ids
         try:
             text, produced = self._decode_after(rest, max_new_tokens)
-        except _Impossible:
-            text, produced = REJECT, self.produced
         except BaseException:
             self._prefix_ok = False  # never trust a cache a failed request may have half-written
             raise
         return text, n_prefix + len(rest), produced
 
     def _decode_after(self, rest_ids: list[int], max_new_tokens: int) -> tuple[str, int]:
-        self.produced = 0  # tokens written so far, for the count when a request ends in a reject
         hidden = self._forward(rest_ids)[-1]
         text, produced = "", 0
-        token = self._choose(hidden, text)
-        while token is not None and token not in self.end_ids and produced < max_new_tokens:
-            text += self.token_text[token]
-            produced += 1
-            self.produced = produced
-            draft = self._draft(text)
-            hidden_all = self._forward([token, *draft])
-            token = None
-            for i, drafted in enumerate(draft):
-                chosen = self._choose(hidden_all[i], text)
-                if chosen != drafted:  # the model disagrees: drop the rest of the draft
-                    self.runner.crop(self.runner.length - (len(draft) - i))
-                    token = chosen
-                    break
-                if drafted in self.end_ids:
-                    return text, produced + 1
-                text += self.token_text[drafted]
+        try:
+            token = self._choose(hidden, text)
+            while token is not None and token not in self.end_ids and produced < max_new_tokens:
+                text += self.token_text[token]
                 produced += 1
-            else:
-                token = self._choose(hidden_all[-1], text)
+                draft = self._draft(text)
+                hidden_all = self._forward([token, *draft])
+                token = None
+                for i, drafted in enumerate(draft):
+                    chosen = self._choose(hidden_all[i], text)
+                    if chosen != drafted:  # the model disagrees: drop the rest of the draft
+                        self.runner.crop(self.runner.length - (len(draft) - i))
+                        token = chosen
+                        break
+                    if drafted in self.end_ids:
+                        return text, produced + 1
+                    text += self.token_text[drafted]
+                    produced += 1
+                else:
+                    token = self._choose(hidden_all[-1], text)
+        except _Impossible:  # the model meant a value the catalogue does not allow
+            return f"{REJECT}()", produced
         produced += token in self.end_ids if token is not None else 0
         return text, produced
 
