@@ -113,7 +113,8 @@ def _run_dir(args: argparse.Namespace) -> tuple[Path, list[CaseResult]]:
         repair_tail(path)
         return args.resume, read_results(path)
     directory = args.output or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-    if (directory / RESULTS_FILE).exists():
+    results = directory / RESULTS_FILE
+    if results.exists() and results.stat().st_size > 0:  # an empty file holds no results
         raise SuiteNotFound(
             f"{directory} already holds results; use --resume {directory} to continue it, "
             "or another --output"
@@ -184,20 +185,17 @@ def main(argv: list[str] | None = None) -> int:
         return _error(err, "--limit must be at least 1")
     try:
         suites = [load_suite(p) for p in resolve(args.suite)]
-        directory, previous = _run_dir(args)
+        models = _open_models(list(dict.fromkeys(args.model or DEFAULT_MODELS)), args.base_url)
+        directory, previous = _run_dir(args)  # only once the run can start: no empty run folders
         directory.mkdir(parents=True, exist_ok=True)
         (directory / RESULTS_FILE).touch()
-    except SuiteNotFound as exc:
+    except ValueError as exc:  # SuiteNotFound, or UnknownModel (its message lists the known names)
         return _error(err, str(exc))
     except OSError as exc:
         return _error(err, f"cannot write the run directory: {exc}")
     suite_errors = [str(e) for s in suites for e in s.errors]
     for line in suite_errors:
         err.print(f"[yellow]skipped[/] {line}", highlight=False)
-    try:
-        models = _open_models(list(dict.fromkeys(args.model or DEFAULT_MODELS)), args.base_url)
-    except ValueError as exc:  # UnknownModel: the message lists the known names
-        return _error(err, str(exc))
     for model in models:
         if model.error:
             err.print(f"[red]{model.name}[/]: {model.error} (its cases count as errors)",

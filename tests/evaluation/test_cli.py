@@ -95,10 +95,20 @@ def test_fail_under(capsys, replay, cli_args, flawed_answers) -> None:
     assert main(args) == 0
 
 
-def test_unknown_model_lists_known_ones(capsys, cli_args) -> None:
+def test_unknown_model_lists_known_ones(capsys, cli_args, tmp_path) -> None:
     assert main(cli_args("--model", "gpt-17")) == 2
     err = capsys.readouterr().err
     assert "unknown model 'gpt-17'" in err and "local-ft" in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()  # nothing ran, so no run folder is left behind
+
+
+def test_an_empty_run_folder_is_not_mistaken_for_results(
+    cli_args, tmp_path, replay, flawed_answers
+):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "results.jsonl").touch()  # what a run killed before its first case leaves
+    assert main(cli_args("--model", replay(flawed_answers), "--limit", "1")) == 0
+    assert (tmp_path / "run" / "results.jsonl").read_text().strip()
 
 
 def test_unknown_suite_lists_known_ones(capsys, cli_args) -> None:
