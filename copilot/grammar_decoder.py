@@ -69,7 +69,7 @@ class GrammarDecoder:
         vocab: dict[str, int] = tokenizer.get_vocab()
         self.end_ids = {vocab[t] for t in end_texts if t in vocab}
         self.end_ids.add(tokenizer.eos_token_id)
-        self.token_text = dict(_grammar_vocabulary(tokenizer, vocab, lead_space=style == "base"))
+        self.token_text = dict(grammar_vocabulary(tokenizer))
         for i in self.end_ids:
             self.token_text[i] = ""
         ids = sorted(self.token_text)
@@ -197,17 +197,19 @@ class GrammarDecoder:
         return text, produced
 
 
-_VOCABULARIES: dict[tuple[int, bool], dict[int, str]] = {}
+_VOCABULARIES: dict[int, dict[int, str]] = {}
 
 
-def _grammar_vocabulary(tokenizer: Any, vocab: dict[str, int], lead_space: bool) -> dict[int, str]:
+def grammar_vocabulary(tokenizer: Any) -> dict[int, str]:
     """{token id: text} for every token that can occur in a valid output (a small superset).
+
+    The decoder scores only these; fine-tuning takes its softmax over the same set.
 
     Gemma splits digits into single tokens, so a token is either a digit or a piece of the
     literal text around the numbers; every substring of the sample texts up to the longest
     token's length is looked up.
     """
-    key = (id(tokenizer), lead_space)
+    key = id(tokenizer)
     if key in _VOCABULARIES:  # the scan takes a second or two; once per tokenizer is enough
         return _VOCABULARIES[key]
     longest = 24  # longer tokens are runs of spaces or prose, never call text
@@ -218,7 +220,7 @@ def _grammar_vocabulary(tokenizer: Any, vocab: dict[str, int], lead_space: bool)
                 for j in range(i + 1, min(len(text), i + longest) + 1):
                     wanted.add(text[i:j])
     out = {}
-    for token, index in vocab.items():
+    for token, index in tokenizer.get_vocab().items():
         text = token.replace("\u2581", " ")
         if text in wanted:
             out[index] = text

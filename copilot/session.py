@@ -93,7 +93,7 @@ class Copilot:
             self.sim.run_until_idle()
         turn.notes = list(self.sim.take_notes()) if hasattr(self.sim, "take_notes") else []
         if self.keep_history and completion.calls:
-            self.history.append(_turn_messages(command, completion.calls, turn.acks))
+            self.history.append(turn_messages(command, completion.calls, turn.acks))
         return turn
 
     def reset(self, drone: bool = False) -> None:
@@ -110,7 +110,8 @@ class Copilot:
         return observation(self.sim.state)
 
 
-def _turn_messages(command: str, calls: list[ToolCall], acks: list[Any]) -> list[dict[str, Any]]:
+def turn_messages(command: str, calls: list[ToolCall], acks: list[Any]) -> list[dict[str, Any]]:
+    """One exchange as chat messages (user, assistant calls, tool acks): the history format."""
     tool_calls = [call.to_openai(f"call_{i}") for i, call in enumerate(calls)]
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": command},

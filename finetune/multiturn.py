@@ -8,7 +8,10 @@ Kinds:
 - more: "another 20 m" after a move, in the same direction;
 - adjust: "make it 60 instead" after a speed, "now in blue" after an LED pattern, "make it
   2 minutes" after a video, "now the other way" after a move;
-- absolute: "climb to 50 m" after "take off to 30 m" is a move up of 20 m (the height is known).
+- absolute: "climb to 50 m" after "take off to 30 m" is a move up of 20 m (the height is known);
+- scale: "twice as far", "half that", "double it" after a move, a speed or a video;
+- aim: "the same amount the other way", "all the way down" after a gimbal move; "same colour
+  but pulsing", "switch to rainbow" after an LED pattern.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import random
 from dataclasses import replace
 
 from copilot.catalog import ToolCall
+from finetune import phrasebook as book
 from finetune import style
 from finetune.dataset import Sample, assistant_message
 from finetune.invocations import sample_call
@@ -30,6 +34,8 @@ CONTEXT_WEIGHTS = {
     "adjust": 0.15,
     "absolute": 0.12,
     "clarify": 0.12,
+    "scale": 0.12,
+    "aim": 0.10,
 }
 # A request rejected for a missing value, then the value on its own: the two make one call.
 CLARIFY = {
@@ -120,6 +126,64 @@ ADJUST_VIDEO = [
 ADJUST_OPPOSITE = [
     "[now |ok ](the other way|back the other way|the opposite way|reverse that|opposite direction)[ please]"
 ]
+# "twice as far" after a move of 20 m is 40 m; the factor words are what verification checks.
+SCALE_WORDS = {
+    2: {
+        "control_drone_movement": [
+            "twice as far",
+            "double the distance",
+            "double that",
+            "two times as far",
+        ],
+        "set_drone_speed": ["twice as fast", "double the speed", "double it", "double that"],
+        "control_camera": [
+            "twice as long",
+            "double the length",
+            "double that",
+            "two times as long",
+        ],
+    },
+    3: {
+        "control_drone_movement": ["three times as far", "triple the distance", "triple that"],
+        "set_drone_speed": ["three times as fast", "triple the speed", "triple it"],
+        "control_camera": ["three times as long", "triple the length", "triple that"],
+    },
+    0.5: {
+        "control_drone_movement": ["half as far", "half that distance", "half that"],
+        "set_drone_speed": ["half as fast", "half the speed", "half that"],
+        "control_camera": ["half as long", "half the length", "half that"],
+    },
+}
+SCALE = [
+    "[now |ok |and ]{scale}[ please| now]",
+    "(again|same again|do it again|same thing)[,] but {scale}",
+    "[now |ok ](make it|go|do) {scale}",
+]
+SCALE_TURN = ["[now |ok ]{scale} {dir}", "{scale}, but {dir}", "[now ]{dir}, {scale}"]
+_SCALED = {
+    "control_drone_movement": ("distance", 1, 500),
+    "set_drone_speed": ("speed", 1, 100),
+    "control_camera": ("duration", 1, 600),
+}
+AIM_PAN_BACK = [
+    "[now |ok ](pan|turn|swing) it the same amount the other way",
+    "[now |ok ]same (pan|angle) but the other way",
+    "[now ](mirror|flip) the pan",
+]
+AIM_DOWN = [
+    "[now |ok ](tilt|point) it (all the way down|straight down)",
+    "[now ](look|point the camera) straight down",
+]
+AIM_CENTRE = [
+    "[now |ok ](point|bring) it back straight ahead",
+    "[now |ok ](reset|centre|center) the (gimbal|camera)[ to straight ahead]",
+    "back to straight ahead[ please]",
+]
+LED_PATTERN = [
+    "[now |ok ](same colo(u|)r but|make it|switch to|change it to) {noun}[ instead]",
+    "(actually|no), {noun}[ please]",
+]
+LED_TO_RAINBOW = ["[now |ok ](switch to|go|make it|change it to) rainbow[ instead]"]
 _OPPOSITE = {
     "forward": "backward",
     "backward": "forward",
@@ -207,6 +271,10 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         return Sample(prompt, call, "context:absolute", history=_turn(first.prompt, first.call))
     if kind == "clarify":
         return _clarify(rng, teacher)
+    if kind == "scale":
+        return _scale(rng, teacher)
+    if kind == "aim":
+        return _aim(rng, teacher)
     # adjust
     what = rng.choice(["speed", "led", "video", "opposite"])
     if what == "speed":
@@ -241,6 +309,71 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
     return Sample(
         style.finish(prompt, rng), call, "context:adjust", history=_turn(first.prompt, first.call)
     )
+
+
+def _scale(rng: random.Random, teacher) -> Sample:
+    """ "twice as far" after a 20 m move: the same call with 40 m (or another direction)."""
+    name = rng.choice(list(_SCALED))
+    key, low, high = _SCALED[name]
+    while True:
+        first = teacher.sample(name, rng, walk=False)
+        if name == "control_camera" and first.call.arguments["mode"] != "video":
+            continue
+        factor = rng.choice(list(SCALE_WORDS))
+        value = first.call.arguments[key] * factor
+        if value == int(value) and low <= value <= high:
+            break
+    arguments = {**first.call.arguments, key: int(value)}
+    slots = {"scale": lambda r: r.choice(SCALE_WORDS[factor][name])}
+    templates = SCALE
+    if name == "control_drone_movement" and rng.random() < 0.35:
+        arguments["direction"] = rng.choice(
+            [d for d in _OPPOSITE if d != first.call.arguments["direction"]]
+        )
+        slots["dir"] = lambda r: r.choice(book.DIR_WORDS[arguments["direction"]])
+        templates = SCALE_TURN
+    prompt = style.finish(render(templates, rng, slots), rng)
+    call = ToolCall(name, arguments)
+    return Sample(prompt, call, "context:scale", history=_turn(first.prompt, first.call))
+
+
+def _aim(rng: random.Random, teacher) -> Sample:
+    """A gimbal or LED change relative to the last one: the other way, straight down, rainbow."""
+    if rng.random() < 0.6:
+        first = teacher.sample("control_gimbal", rng, walk=False)
+        tilt, pan = first.call.arguments["tilt"], first.call.arguments["pan"]
+        options = [(AIM_CENTRE, 0, 0)]
+        if pan:
+            options.append((AIM_PAN_BACK, tilt, -pan))
+        if tilt != -90:
+            options.append((AIM_DOWN, -90, pan))
+        templates, tilt, pan = rng.choice(options)
+        call = ToolCall("control_gimbal", {"tilt": tilt, "pan": pan})
+    else:
+        first = teacher.sample("configure_led_display", rng, walk=False)
+        while first.call.arguments["pattern"] == "rainbow":
+            first = teacher.sample("configure_led_display", rng, walk=False)
+        before = first.call.arguments["pattern"]
+        pattern = rng.choice([p for p in ("solid", "blink", "pulse", "rainbow") if p != before])
+        if pattern == "rainbow":
+            templates, call = (
+                LED_TO_RAINBOW,
+                ToolCall("configure_led_display", {"pattern": "rainbow"}),
+            )
+        else:
+            templates = LED_PATTERN
+            call = ToolCall(
+                "configure_led_display",
+                {"pattern": pattern, "color": first.call.arguments["color"]},
+            )
+    nouns = {
+        "solid": ["solid", "steady"],
+        "blink": ["blinking", "blink"],
+        "pulse": ["pulsing", "pulse"],
+    }
+    slots = {"noun": lambda r: r.choice(nouns.get(call.arguments.get("pattern", ""), [""]))}
+    prompt = style.finish(render(templates, rng, slots), rng)
+    return Sample(prompt, call, "context:aim", history=_turn(first.prompt, first.call))
 
 
 def _clarify(rng: random.Random, teacher) -> Sample:

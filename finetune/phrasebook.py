@@ -46,6 +46,8 @@ TAKEOFF = [
     "(please |)(take off|lift off) now[,] (to|at) {alt}",
     "(ready for|go for|clear for|cleared for) takeoff[,] {alt}",
     "(takeoff|take off|launch) to {alt}, (then hold|and hover|and wait)",
+    "(what I need is|I need|give me|let's have|requesting|request) a (takeoff|launch|climb-out) to {alt}",
+    "(launch|take off|liftoff)! (target|hold|climb to)[ altitude][:] {alt}",
 ]
 
 # --------------------------------------------------------------------------- landing
@@ -117,6 +119,8 @@ HOME = [
     "(change|update) home to {coords}",
     "{coords} (is|should be|will be) [the ][new ]home (location|point)",
     "(please |)(record|set) home coordinates {coords}",
+    "(my|the|our) new home (point|location|base) is (at |)({coords})",
+    "(home point|home location|home base) (should be|is now|goes) at {coords}",
 ]
 
 # --------------------------------------------------------------------------- movement
@@ -197,6 +201,9 @@ SPEED = [
     "set speed {spd}",
     "(adjust|change) (your|its) speed to {spd}",
     "(fly|go) no faster than {spd}",
+    "(set|change|adjust) [the ]velocity [to ]{spd}",
+    "(max|top|maximum|cruise) speed[ please][:] {spd}",
+    "(bring|take|get) the speed (down|up) to {spd}",
 ]
 
 # --------------------------------------------------------------------------- camera
@@ -232,6 +239,8 @@ PANORAMA = [
     "(let's|time to) (take|shoot|do) a panorama",
     "(sweep|pan) the camera for a panorama",
     "(shoot|capture) a panorama of (the area|the landscape|the skyline|this view)",
+    "(shoot|take|grab|do) a 360[°| degree] (pano|panorama|shot|photo)",
+    "(360|360-degree|full circle|wide-angle) (pano|panorama|panoramic)[ please| now]",
 ]
 VIDEO = [
     "{pre}(record|film|shoot|capture|take) [a ]video for {dur}{post}",
@@ -271,6 +280,7 @@ GIMBAL_EXPLICIT = [
     "{pre}(set|move|put) [the ]gimbal tilt to {tiltn} and pan to {pann}{post}",
     "{pre}(set|change) [the ]camera tilt to {tiltn} and [the ]pan to {pann}",
     "tilt to {tiltn}, pan to {pann}",
+    "(set|put) [the ](gimbal|camera) (to|at) {tiltn} tilt and {pann} pan",
 ]
 GIMBAL_WORDS = [
     "{pre}tilt [the ](camera|gimbal) {tiltw} and pan [it ]{panw}{post}",
@@ -282,6 +292,13 @@ GIMBAL_WORDS = [
     "(gimbal|camera)[:] {tiltw}, {panw}",
     "(look|point the camera) {tiltw} and {panw}",
     "(adjust|move) the gimbal {tiltw}[,] {panw}",
+]
+GIMBAL_RESET = [  # tilt 0, pan 0
+    "{pre}(reset|centre|center|zero) the (gimbal|camera)[ please]{post}",
+    "{pre}(reset|set|put) the (gimbal|camera) to zero tilt and zero pan{post}",
+    "{pre}level the (gimbal|camera) and (face|point) it (straight ahead|forward){post}",
+    "(point|aim) the (camera|gimbal) straight ahead[, level]",
+    "(gimbal|camera) (home|neutral|to neutral|back to neutral)",
 ]
 
 COMMON: dict[str, str] = {"DRONE": DRONE, "CAN": CAN, "WANT": WANT, "LIGHTS": LIGHTS, "LED": LED}

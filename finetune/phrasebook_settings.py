@@ -52,6 +52,8 @@ LIGHTING = {
         "(lights|lighting)[:] (SOS|sos)",
         "(distress|emergency) (signal|lights)[,] SOS",
         "{WANT} the lights (on|in|doing) SOS",
+        "(signal|call|flash) for help with the {LIGHTS}",
+        "(use|flash) the {LIGHTS} to (signal distress|call for help|ask for help)",
     ],
 }
 
@@ -69,6 +71,8 @@ RTH = [
     "come back[ now| here| home]",
     "(head|go) back to (base|home)[ now]",
     "(return|come back) (to the|to your) (home point|takeoff point|launch spot)",
+    "(go|come|fly|head) back to where (you|we) (took off|started|launched)[ from]",
+    "(return|RTH|go home)[,] (right now|immediately|asap)",
 ]
 
 TOGGLE = {
@@ -130,6 +134,8 @@ TOGGLE = {
             "(come with me|stick with me|keep up with me)",
             "(I'm|I am) (walking|going|heading) (off|away|over there), follow me",
             "(put|switch) (it|the drone) (in|into|to) follow me mode",
+            "(track|follow|film|watch) me (as|while) I (walk|jog|run|cycle|ski|hike)",
+            "(stay|keep up|stick) with me (while|as) I (walk|jog|run|cycle|move)",
         ],
         "off": [
             "{pre}(stop following me|stop following|quit following me|stop tracking me){post}",
@@ -155,6 +161,8 @@ TOGGLE = {
             "(fly|continue) on autopilot",
             "(put|set) (it|the drone) on autopilot",
             "(hands off|I'm letting go)[,] autopilot on",
+            "(switch|go|change) to (automatic|autonomous|auto) (flight|flying)[ mode]",
+            "(fly|let it fly) (automatically|autonomously|on its own)",
         ],
         "off": [
             "{pre}(turn|switch) off [the ]autopilot{post}",

@@ -162,6 +162,8 @@ def _camera(args: dict[str, Any], rng: random.Random) -> str:
 
 def _gimbal(args: dict[str, Any], rng: random.Random) -> str:
     tilt, pan = args["tilt"], args["pan"]
+    if tilt == 0 and pan == 0 and rng.random() < 0.5:
+        return render(book.GIMBAL_RESET, rng, {})
     if rng.random() < 0.45:
         slots: dict[str, Slot] = {
             "tiltn": _signed_degrees(tilt, rng),

@@ -30,6 +30,8 @@ _TUNABLE = {
     "rank": "LoRA rank",
     "alpha": "LoRA alpha (scale = alpha / rank)",
     "dropout": "LoRA dropout",
+    "layers": "LoRA on the top N decoder layers (0 = all)",
+    "head": "softmax over the grammar's tokens, as decoded ('grammar'), or all ('full')",
     "warmup_steps": "linear warm-up steps",
     "max_examples": "train on a seeded sample of this many (0 = all)",
     "max_tokens": "longest example accepted",
@@ -63,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "--" + name.replace("_", "-"),
             type=type(default),
             default=default,
+            choices=["grammar", "full"] if name == "head" else None,
             help=f"{text} (default {default})",
         )
     remote = parser.add_argument_group("openai options")

@@ -46,6 +46,8 @@ class TrainConfig:
         "up_proj",
         "down_proj",
     )
+    layers: int = 0  # LoRA on the top N decoder layers only (0 = all 18): backward stops below them
+    head: str = "grammar"  # softmax over the tokens a call can contain (as decoded), or "full"
     # optimisation ---------------------------------------------------------------------------
     epochs: int = 3
     batch_size: int = 8  # 8 sequences of ~30 tokens: ~2 s a step on 2 cores
@@ -124,38 +126,65 @@ def load_model(cfg: TrainConfig) -> tuple[Any, Any, Any]:
     tokenizer = AutoTokenizer.from_pretrained(folder, **gguf)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **gguf)
     torch.manual_seed(cfg.seed)  # the LoRA A matrices are initialised at random
+    depth = model.config.num_hidden_layers
+    top = range(max(0, depth - cfg.layers), depth) if cfg.layers else None
     lora = LoraConfig(
         r=cfg.rank,
         lora_alpha=cfg.alpha,
         lora_dropout=cfg.dropout,
         target_modules=list(cfg.target_modules),
+        layers_to_transform=list(top) if top else None,
         task_type="CAUSAL_LM",
     )
     model = get_peft_model(model, lora).to(device)  # LoRA weights stay fp32 even on bf16 bases
     return model, tokenizer, device
 
 
-def target_logits(model: Any, batch: dict[str, Any]) -> Any:
-    """Logits at the N target positions only: [N, vocab].
+class OutputHead:
+    """The output layer the loss is taken over: all 262k words, or only the grammar's tokens.
 
-    The body runs on the whole batch ([B, L, hidden]); the 262k-word output layer runs only on
-    the hidden states that predict a target token, which is most of the saving on a CPU.
+    The grammar decoder scores only the ~700 tokens a call can contain, so a softmax over those
+    is the quantity it maximises; it also skips most of the output layer's cost. Labels are
+    mapped to positions in that list, and every label token is in it.
     """
-    import torch
 
-    lm = model.get_base_model()  # the causal LM, with the LoRA layers injected in place
-    hidden = lm.model(
-        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False
-    ).last_hidden_state  # [B, L, H]
-    picked = hidden[batch["rows"], batch["cols"]]  # [N, H]
-    logits = lm.lm_head(picked).float()  # [N, V]
-    cap = getattr(lm.config, "final_logit_softcapping", None)
-    if cap:
-        logits = torch.tanh(logits / cap) * cap
-    return logits
+    def __init__(self, model: Any, tokenizer: Any, kind: str, items: list) -> None:
+        import torch
+
+        self.lm = model.get_base_model()  # the causal LM, with the LoRA layers injected in place
+        self.cap = getattr(self.lm.config, "final_logit_softcapping", None)
+        self.weight = self.index = None
+        if kind == "full":
+            return
+        if kind != "grammar":
+            raise DataError(f"unknown head {kind!r}: use 'grammar' or 'full'")
+        from copilot.grammar_decoder import grammar_vocabulary
+
+        labels = {i for item in items for i in item.input_ids[len(item) - item.n_target :]}
+        ids = torch.tensor(sorted(set(grammar_vocabulary(tokenizer)) | labels))
+        full = self.lm.lm_head.weight
+        self.weight = full.detach()[ids.to(full.device)]  # [K, H], frozen
+        self.index = torch.full((full.shape[0],), -1, dtype=torch.long, device=full.device)
+        self.index[ids.to(full.device)] = torch.arange(len(ids), device=full.device)
+
+    def __call__(self, batch: dict[str, Any]) -> tuple[Any, Any]:
+        """(logits at the N target positions [N, K], labels as indices into K [N])."""
+        import torch
+
+        hidden = self.lm.model(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False
+        ).last_hidden_state  # [B, L, H]
+        picked = hidden[batch["rows"], batch["cols"]]  # [N, H]: the states that predict a target
+        if self.weight is None:
+            logits, labels = self.lm.lm_head(picked).float(), batch["labels"]
+        else:
+            logits, labels = (picked @ self.weight.T).float(), self.index[batch["labels"]]
+        if self.cap:
+            logits = torch.tanh(logits / self.cap) * self.cap
+        return logits, labels
 
 
-def evaluate(model: Any, items: list, batch_size: int, pad_id: int, device: Any) -> dict:
+def evaluate(head: OutputHead, items: list, batch_size: int, pad_id: int, device: Any) -> dict:
     """Validation loss and call accuracy, teacher-forced: one forward pass per batch.
 
     An example counts as correct when the argmax at every target position is the target token,
@@ -165,15 +194,16 @@ def evaluate(model: Any, items: list, batch_size: int, pad_id: int, device: Any)
     import torch
     import torch.nn.functional as F
 
+    model = head.lm
     model.eval()
     correct, loss_sum, tokens = 0, 0.0, 0
     with torch.no_grad():
         for indices in make_batches(items, batch_size, seed=0, epoch=0, shuffle=False):
             batch = collate([items[i] for i in indices], pad_id, device)
-            logits = target_logits(model, batch)
-            loss_sum += F.cross_entropy(logits, batch["labels"], reduction="sum").item()
-            tokens += len(batch["labels"])
-            wrong = (logits.argmax(-1) != batch["labels"]).float()  # [N]
+            logits, labels = head(batch)
+            loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+            tokens += len(labels)
+            wrong = (logits.argmax(-1) != labels).float()  # [N]
             per_example = torch.zeros(len(indices), device=device).index_add_(
                 0, batch["rows"], wrong
             )  # [B] wrong tokens per example
@@ -225,6 +255,8 @@ _RESUME_KEYS = (
     "rank",
     "alpha",
     "target_modules",
+    "layers",
+    "head",
     "base",
 )
 
@@ -324,6 +356,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     train_items = encode(train_examples, tokenizer, cfg.max_tokens)
     val_items = encode(val_examples, tokenizer, cfg.max_tokens)
+    head = OutputHead(model, tokenizer, cfg.head, train_items + val_items)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps_per_epoch = math.ceil(len(train_items) / cfg.batch_size)
@@ -353,7 +386,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         if not val_items:
             model.save_pretrained(out / "best")  # no validation: the latest is the best we know
             return None
-        scores = evaluate(model, val_items, cfg.batch_size * 2, pad_id, device)
+        scores = evaluate(head, val_items, cfg.batch_size * 2, pad_id, device)
         record({"step": state.step, "epoch": state.epoch, **scores})
         progress.note(f"val call accuracy {scores['val_accuracy']:.1%}")
         if scores["val_accuracy"] > state.best_accuracy:
@@ -382,7 +415,7 @@ def train(cfg: TrainConfig) -> TrainResult:
                 for indices in batches[state.batch :]:
                     tick = time.perf_counter()
                     batch = collate([train_items[i] for i in indices], pad_id, device)
-                    loss = F.cross_entropy(target_logits(model, batch), batch["labels"])
+                    loss = F.cross_entropy(*head(batch))
                     loss.backward()
                     torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
                     optimizer.step()

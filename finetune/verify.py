@@ -136,8 +136,8 @@ _MINUTES = {"minute", "minutes", "min", "mins"}
 _KILOMETRES = {"km", "kilometre", "kilometres", "kilometer", "kilometers"}
 _IMPLIED = {  # phrases that state a value without a number
     ("tilt", -90): ("straight down", "all the way down"),
-    ("tilt", 0): ("level", "straight ahead", "zero", " 0"),
-    ("pan", 0): ("center", "centre", "forward", "zero", " 0", "straight ahead"),
+    ("tilt", 0): ("level", "straight ahead", "zero", " 0", "reset", "neutral", "center", "centre"),
+    ("pan", 0): ("center", "centre", "forward", "zero", " 0", "straight ahead", "reset", "neutral"),
     ("duration", 60): ("a minute",),
     ("distance", 500): ("half a kilomet",),
 }
@@ -156,8 +156,11 @@ def _claimed_values(call: ToolCall) -> list[tuple[str, float]]:
     return out
 
 
-# "one more time" and "another one" say no number; "km per hour" is a speed, not kilometres
-_IDIOMS = re.compile(r"\bone more\b|\banother one\b", re.IGNORECASE)
+# "one more time", "another one" and "a 360 pano" say no number; "km per hour" is a speed
+_IDIOMS = re.compile(
+    r"\bone more\b|\banother one\b|\b360(?:°|-degree| degree)? (?:pano|panorama|shot|photo)",
+    re.IGNORECASE,
+)
 _SPEED_UNIT = re.compile(r"\b(km|kilomet(?:re|er)s?)\s+(?:per|an|a)\s+hour\b", re.IGNORECASE)
 
 
@@ -190,6 +193,8 @@ def check_semantic(sample: Sample) -> str | None:
         return f"off-domain word {OFF_DOMAIN.search(prompt).group()!r}"
     if sample.kind == "context:absolute":
         return _check_absolute(sample)
+    if sample.kind == "context:scale":
+        return _check_scaled(sample)
     said = _said(prompt)
     claimed = _claimed_values(sample.call)
     earlier = " ".join(
@@ -225,16 +230,47 @@ def _check_absolute(sample: Sample) -> str | None:
     return None
 
 
+_FACTORS = (
+    (re.compile(r"\b(twice|double|two times)\b", re.IGNORECASE), 2.0),
+    (re.compile(r"\b(triple|three times)\b", re.IGNORECASE), 3.0),
+    (re.compile(r"\bhalf\b", re.IGNORECASE), 0.5),
+)
+
+
+def _check_scaled(sample: Sample) -> str | None:
+    """ "Twice as far" after a 20 m move: the same call with 40 m, and nothing else scaled."""
+    factors = [factor for pattern, factor in _FACTORS if pattern.search(sample.prompt)]
+    before = _history_calls(sample)
+    if len(factors) != 1 or not before or before[-1].name != sample.call.name:
+        return "a scaled call needs one factor word and the same call before it"
+    earlier = before[-1].arguments
+    scaled = [
+        (key, value)
+        for key, value in sample.call.arguments.items()
+        if isinstance(value, int) and value != earlier.get(key)
+    ]
+    if len(scaled) != 1 or scaled[0][1] != earlier[scaled[0][0]] * factors[0]:
+        return f"{sample.call.arguments} is not {earlier} scaled by {factors[0]:g}"
+    return None
+
+
 # --------------------------------------------------------------------------- all stages
+
+
+def _history_calls(sample: Sample) -> list[ToolCall]:
+    """The calls the assistant made earlier in the conversation, in order."""
+    return [
+        ToolCall(c["function"]["name"], json.loads(c["function"]["arguments"]))
+        for m in sample.history
+        for c in m.get("tool_calls") or []
+    ]
 
 
 def _history_altitude(sample: Sample) -> float | None:
     """The altitude an earlier takeoff in the conversation climbed to, if any."""
-    for m in sample.history:
-        for call in m.get("tool_calls") or []:
-            fn = call.get("function", {})
-            if fn.get("name") == "takeoff_drone":
-                return float(json.loads(fn["arguments"])["altitude"])
+    for call in _history_calls(sample):
+        if call.name == "takeoff_drone":
+            return float(call.arguments["altitude"])
     return None
 
 

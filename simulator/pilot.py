@@ -19,7 +19,7 @@ from typing import Any
 
 from copilot.backend import Completion
 from copilot.catalog import FUNCTION_NAMES, ToolCall, tools
-from copilot.session import Copilot, _turn_messages  # the history format Copilot keeps
+from copilot.session import Copilot, turn_messages
 from simulator.core import Ack, DroneState, World, advance, as_tool_call, execute, start_state
 from simulator.render_panel import LogLine
 
@@ -152,7 +152,7 @@ class Pilot:
             return
         acks = [self.run_call(call) for call in c.calls]
         if c.calls and job.conversation is not None:  # the model sees this turn next time
-            job.conversation.history.append(_turn_messages(job.text, c.calls, acks))
+            job.conversation.history.append(turn_messages(job.text, c.calls, acks))
 
     def _conversation(self) -> Copilot:
         """The conversation with the current model (history kept per model, as `Copilot` does)."""

@@ -148,6 +148,17 @@ def test_tiny_run_changes_the_adapter_lowers_the_loss_and_writes_a_card(tmp_path
 
 
 @pytest.mark.model
+def test_lora_on_the_top_layers_only_with_the_full_output_layer_also_learns(tmp_path):
+    cfg = tiny_config(tmp_path, batch_size=2, layers=2, head="full")
+    cfg.val = cfg.data
+    result = train(cfg)
+    layers = {int(k.split(".layers.")[1].split(".")[0]) for k in lora_weights(result.adapter)}
+    assert layers == {16, 17}  # Gemma 3 270M has 18 decoder layers
+    evals = [h["val_loss"] for h in result.state.history if "val_loss" in h]
+    assert evals[-1] < evals[0]
+
+
+@pytest.mark.model
 def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
     straight = train(tiny_config(tmp_path / "a"))  # 3 epochs x 4 steps, never interrupted
 

@@ -89,6 +89,28 @@ def test_stage4_semantic_rejects_a_wrong_number_an_off_domain_word_and_a_valid_r
     assert _first_failure(not_really_bad)[0] == "semantic"
 
 
+def _after(prompt: str, before: ToolCall, call: ToolCall, kind: str) -> Sample:
+    from finetune.multiturn import _turn
+
+    return Sample(prompt, call, kind, history=_turn("earlier", before))
+
+
+def test_a_scaled_follow_up_must_scale_the_earlier_call_by_its_word():
+    move = ToolCall("control_drone_movement", {"direction": "left", "distance": 20})
+    twice = ToolCall("control_drone_movement", {"direction": "left", "distance": 40})
+    half_up = ToolCall("control_drone_movement", {"direction": "up", "distance": 10})
+    speed = ToolCall("set_drone_speed", {"speed": 20})
+    assert _first_failure(_after("twice as far", move, twice, "context:scale")) is None
+    assert _first_failure(_after("half that, but up", move, half_up, "context:scale")) is None
+    for prompt, before, call in (
+        ("three times as far", move, twice),  # the wrong factor
+        ("twice as far", speed, twice),  # not the same call as before
+        ("go further", move, twice),  # no factor word
+    ):
+        stage, reason = _first_failure(_after(prompt, before, call, "context:scale"))
+        assert stage == "semantic", prompt
+
+
 def test_pass_rates_are_counted_per_stage_and_kind():
     verifier = Verifier()
     verifier.verify(
