@@ -108,7 +108,7 @@ def test_a_scaled_follow_up_must_scale_the_earlier_call_by_its_word():
         ("go further", move, twice),  # no factor word
     ):
         stage, reason = _first_failure(_after(prompt, before, call, "context:scale"))
-        assert stage == "semantic", prompt
+        assert stage == "semantic" and "scale" in reason, prompt
 
 
 def test_pass_rates_are_counted_per_stage_and_kind():
