@@ -125,11 +125,13 @@ def generate(
     execute: bool = True,
     max_attempts_per_sample: int = 6,
     progress: Any = None,
+    value_rejects: float = 1.0,
 ) -> Result:
     """Verified, deduplicated, suite-clean samples, split into train and val."""
     rng = random.Random(seed)
     index = index if index is not None else OverlapIndex.from_suites()
-    quota = quotas(n, context_share=getattr(teacher, "context_share", CONTEXT_SHARE))
+    context_share = getattr(teacher, "context_share", CONTEXT_SHARE)
+    quota = quotas(n, context_share=context_share, value_rejects=value_rejects)
     verifier = Verifier(execute=execute)
     kept: list[Sample] = []
     have: Counter[str] = Counter()
@@ -264,6 +266,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="suite file or folder to keep out of the data (default: evaluation/suites/)",
     )
     parser.add_argument(
+        "--value-rejects",
+        type=float,
+        default=1.0,
+        help="scale the out-of-range and enum-miss rejects: 1 = as weighted, 0 = none, for a "
+        "model whose decoder refuses impossible values itself (default 1)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print the stats as JSON instead of tables"
     )
 
@@ -285,8 +294,10 @@ def run(args: argparse.Namespace) -> int:
     from finetune.report import print_report
 
     console = Console(stderr=True)
-    if args.n < 1 or not 0 <= args.val_fraction < 1:
-        console.print("[red]error:[/] --n must be >= 1 and --val-fraction in [0, 1)")
+    if args.n < 1 or not 0 <= args.val_fraction < 1 or args.value_rejects < 0:
+        console.print(
+            "[red]error:[/] --n must be >= 1, --val-fraction in [0, 1) and --value-rejects >= 0"
+        )
         return 2
     try:
         teacher = make_teacher(args)
@@ -310,6 +321,7 @@ def run(args: argparse.Namespace) -> int:
         result = generate(
             teacher, args.n, args.seed, val_fraction=args.val_fraction, index=index,
             progress=lambda done, total: bar.update(task, completed=done),
+            value_rejects=args.value_rejects,
         )  # fmt: skip
     if not result.samples:
         console.print("[red]error:[/] no example passed verification; nothing written")

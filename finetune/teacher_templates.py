@@ -53,16 +53,31 @@ def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
     return counts
 
 
+# Rejects for a value the catalogue does not allow ("take off to 300 m", "blink orange").
+VALUE_REJECTS = ("out_of_range", "enum_miss")
+
+
 def quotas(
-    n: int, reject_share: float = REJECT_SHARE, context_share: float = CONTEXT_SHARE
+    n: int,
+    reject_share: float = REJECT_SHARE,
+    context_share: float = CONTEXT_SHARE,
+    value_rejects: float = 1.0,
 ) -> dict[str, int]:
-    """How many samples of each kind a dataset of `n` holds."""
+    """How many samples of each kind a dataset of `n` holds.
+
+    `value_rejects` scales the out-of-range and enum-miss rejects (1 = as weighted, 0 = none);
+    the other reject categories keep their share of `n`, and positives take up the rest.
+    """
     from finetune.multiturn import CONTEXT_WEIGHTS
 
+    weights = {
+        c: w * (value_rejects if c in VALUE_REJECTS else 1.0) for c, w in CATEGORY_WEIGHTS.items()
+    }
+    reject_share *= sum(weights.values()) / sum(CATEGORY_WEIGHTS.values())
     n_context = round(n * context_share)
     n_reject = round((n - n_context) * reject_share)
     out = _apportion(n - n_context - n_reject, FUNCTION_WEIGHTS)
-    rejects = _apportion(n_reject, CATEGORY_WEIGHTS)
+    rejects = _apportion(n_reject, {c: w for c, w in weights.items() if w > 0})
     out.update({f"reject:{c}": k for c, k in rejects.items()})
     out.update({f"context:{c}": k for c, k in _apportion(n_context, CONTEXT_WEIGHTS).items()})
     return {k: v for k, v in out.items() if v > 0}

@@ -57,6 +57,22 @@ def test_every_function_and_rule_is_covered(result):
     assert len(categories) == 8
 
 
+def test_value_rejects_scale_only_the_out_of_range_and_enum_miss_rejects():
+    from finetune.teacher_templates import quotas
+
+    full, none, third = (
+        quotas(3000),
+        quotas(3000, value_rejects=0),
+        quotas(3000, value_rejects=1 / 3),
+    )
+    assert "reject:out_of_range" not in none and "reject:enum_miss" not in none
+    assert 0 < third["reject:out_of_range"] < full["reject:out_of_range"]
+    for kind in ("reject:capability", "reject:missing_value", "reject:injection"):
+        assert abs(none[kind] - full[kind]) <= 1  # the other rejects keep their share
+    assert sum(none.values()) == sum(full.values()) == 3000
+    assert none["takeoff_drone"] > full["takeoff_drone"]  # positives take up the rest
+
+
 def test_no_exact_or_near_duplicates(result):
     single = [s for s in result.samples if not s.history]
     assert len({normalize(s.prompt) for s in single}) == len(single)
@@ -169,6 +185,8 @@ def test_cli_writes_openai_format_files(tmp_path, capsys):
 def test_cli_rejects_bad_arguments(tmp_path, capsys):
     assert main(["generate", "--n", "0", "--out", str(tmp_path)]) == 2
     assert "--n must be" in capsys.readouterr().err
+    assert main(["generate", "--value-rejects", "-1", "--out", str(tmp_path)]) == 2
+    assert "--value-rejects >= 0" in capsys.readouterr().err
 
 
 def test_prompts_are_short():
