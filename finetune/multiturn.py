@@ -282,9 +282,7 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         call = sample_call("set_drone_speed", rng)
         prompt = render(ADJUST_SPEED, rng, {"spd": style.kmh(call.arguments["speed"], rng)})
     elif what == "led":
-        first = teacher.sample("configure_led_display", rng, walk=False)
-        while first.call.arguments["pattern"] == "rainbow":
-            first = teacher.sample("configure_led_display", rng, walk=False)
+        first = _coloured_led(rng, teacher)
         colours = ["red", "blue", "green", "yellow", "white"]
         colours.remove(first.call.arguments["color"])
         colour = rng.choice(colours)
@@ -309,6 +307,14 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
     return Sample(
         style.finish(prompt, rng), call, "context:adjust", history=_turn(first.prompt, first.call)
     )
+
+
+def _coloured_led(rng: random.Random, teacher) -> Sample:
+    """An earlier LED command with a colour (any pattern but rainbow)."""
+    first = teacher.sample("configure_led_display", rng, walk=False)
+    while first.call.arguments["pattern"] == "rainbow":
+        first = teacher.sample("configure_led_display", rng, walk=False)
+    return first
 
 
 def _scale(rng: random.Random, teacher) -> Sample:
@@ -350,9 +356,7 @@ def _aim(rng: random.Random, teacher) -> Sample:
         templates, tilt, pan = rng.choice(options)
         call = ToolCall("control_gimbal", {"tilt": tilt, "pan": pan})
     else:
-        first = teacher.sample("configure_led_display", rng, walk=False)
-        while first.call.arguments["pattern"] == "rainbow":
-            first = teacher.sample("configure_led_display", rng, walk=False)
+        first = _coloured_led(rng, teacher)
         before = first.call.arguments["pattern"]
         pattern = rng.choice([p for p in ("solid", "blink", "pulse", "rainbow") if p != before])
         if pattern == "rainbow":

@@ -77,7 +77,7 @@ def quotas(
     n_context = round(n * context_share)
     n_reject = round((n - n_context) * reject_share)
     out = _apportion(n - n_context - n_reject, FUNCTION_WEIGHTS)
-    rejects = _apportion(n_reject, {c: w for c, w in weights.items() if w > 0})
+    rejects = _apportion(n_reject, weights)
     out.update({f"reject:{c}": k for c, k in rejects.items()})
     out.update({f"context:{c}": k for c, k in _apportion(n_context, CONTEXT_WEIGHTS).items()})
     return {k: v for k, v in out.items() if v > 0}

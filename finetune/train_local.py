@@ -156,8 +156,6 @@ class OutputHead:
         self.weight = self.index = None
         if kind == "full":
             return
-        if kind != "grammar":
-            raise DataError(f"unknown head {kind!r}: use 'grammar' or 'full'")
         from copilot.grammar_decoder import grammar_vocabulary
 
         labels = {i for item in items for i in item.input_ids[len(item) - item.n_target :]}
@@ -337,7 +335,9 @@ def train(cfg: TrainConfig) -> TrainResult:
     began = time.time()
     from finetune.train_progress import TrainProgress
 
-    # 1. Data first: a bad file must stop the run before the model is even loaded.
+    # 1. Settings and data first: bad input must stop the run before the model is even loaded.
+    if cfg.head not in ("grammar", "full"):
+        raise DataError(f"unknown head {cfg.head!r}: use 'grammar' or 'full'")
     train_examples = _sample(load_examples(cfg.data), cfg.max_examples, cfg.seed)
     val_examples = load_examples(cfg.val, "validation data") if cfg.val else []
     val_examples = _sample(val_examples, cfg.val_limit, cfg.seed)

@@ -109,6 +109,12 @@ def test_missing_checkpoint_and_card_name_what_is_missing(tmp_path, capsys):
         add_evaluation(tmp_path, "| x |")
 
 
+def test_an_unknown_head_stops_before_the_model_loads(tmp_path):
+    with pytest.raises(DataError, match="unknown head 'logits'"):
+        train(tiny_config(tmp_path, head="logits"))
+    assert not (tmp_path / "run").exists()
+
+
 def test_missing_adapter_path_names_the_missing_file(tmp_path):
     from copilot.backend import ModelUnavailable
     from copilot.registry import get_backend
