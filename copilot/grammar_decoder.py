@@ -133,10 +133,11 @@ class GrammarDecoder:
 
     def _meant_other_word(self, hidden: torch.Tensor, text: str) -> bool:
         """At the start of an enum value: the model's favourite token of all is a word that no
-        allowed value starts with (`orange` where the colours are red..white)."""
+        allowed value starts with (`orange` where the colours are red..white). Case is not a
+        different word: `SOS` is the value `sos`."""
         token = int(torch.argmax(self.full_head @ hidden.to(self.full_head.dtype)))
         word = self.tokenizer.decode([token])
-        return word.isalpha() and self.grammar.status(text + word) == DEAD
+        return word.isalpha() and self.grammar.status(text + word.lower()) == DEAD
 
     def _meant_out_of_range(self, index: int, text: str) -> bool:
         piece = self.texts[index]  # "" is an end token: stopping early is not about a number

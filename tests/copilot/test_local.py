@@ -148,6 +148,9 @@ def test_the_shipped_adapter_answers_through_the_registry(local_model):
     impossible = ["Tilt the gimbal to -120 degrees with pan at 0", "LED display blinking orange"]
     for command in impossible:
         assert [c.name for c in backend.complete(user(command)).calls] == ["reject_request"]
+    # A value in capitals is still that value, not an impossible word.
+    sos = backend.complete(user("Switch the lights to SOS")).calls
+    assert [(c.name, c.arguments) for c in sos] == [("set_drone_lighting", {"mode": "sos"})]
     engine = backend.load()
     engine.reject_impossible = False  # the grammar alone: valid text, but not what was asked
     try:
