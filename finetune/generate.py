@@ -128,11 +128,15 @@ def generate(
     max_attempts_per_sample: int = 6,
     progress: Any = None,
     value_rejects: float = 1.0,
+    context_share: float | None = None,
 ) -> Result:
-    """Verified, deduplicated, suite-clean samples, split into train and val."""
+    """Verified, deduplicated, suite-clean samples, split into train and val.
+
+    `context_share` is the multi-turn share of `n` (None = the teacher's own default)."""
     rng = random.Random(seed)
     index = index if index is not None else OverlapIndex.from_suites()
-    context_share = getattr(teacher, "context_share", CONTEXT_SHARE)
+    if context_share is None:
+        context_share = getattr(teacher, "context_share", CONTEXT_SHARE)
     quota = quotas(n, context_share=context_share, value_rejects=value_rejects)
     verifier = Verifier(execute=execute)
     kept: list[Sample] = []
@@ -275,6 +279,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "model whose decoder refuses impossible values itself (default 1)",
     )
     parser.add_argument(
+        "--context-share",
+        type=float,
+        help=f"share of multi-turn examples, templates teacher only (default {CONTEXT_SHARE})",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print the stats as JSON instead of tables"
     )
 
@@ -301,6 +310,14 @@ def run(args: argparse.Namespace) -> int:
             "[red]error:[/] --n must be >= 1, --val-fraction in [0, 1) and --value-rejects >= 0"
         )
         return 2
+    if args.context_share is not None and not (
+        0 <= args.context_share < 1 and args.teacher == "templates"
+    ):
+        console.print(
+            "[red]error:[/] --context-share must be in [0, 1), and only the templates teacher "
+            "writes multi-turn examples"
+        )
+        return 2
     try:
         teacher = make_teacher(args)
     except Exception as exc:  # a missing key or client: one line
@@ -323,7 +340,7 @@ def run(args: argparse.Namespace) -> int:
         result = generate(
             teacher, args.n, args.seed, val_fraction=args.val_fraction, index=index,
             progress=lambda done, total: bar.update(task, completed=done),
-            value_rejects=args.value_rejects,
+            value_rejects=args.value_rejects, context_share=args.context_share,
         )  # fmt: skip
     if not result.samples:
         console.print("[red]error:[/] no example passed verification; nothing written")

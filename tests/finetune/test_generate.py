@@ -187,6 +187,17 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
     assert "--n must be" in capsys.readouterr().err
     assert main(["generate", "--value-rejects", "-1", "--out", str(tmp_path)]) == 2
     assert "--value-rejects >= 0" in capsys.readouterr().err
+    assert main(["generate", "--context-share", "1", "--out", str(tmp_path)]) == 2
+    assert "--context-share must be in [0, 1)" in capsys.readouterr().err
+    model_teacher = ["--teacher", "gpt-4o", "--context-share", "0.2"]
+    assert main(["generate", *model_teacher, "--out", str(tmp_path)]) == 2
+    assert "only the templates teacher" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_context_share_sets_the_multi_turn_share():
+    res = generate(TemplateTeacher(), 300, seed=3, index=NO_SUITES, context_share=0.3)
+    assert sum(bool(s.history) for s in res.samples) == pytest.approx(90, abs=3)
 
 
 def test_prompts_are_short():
