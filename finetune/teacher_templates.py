@@ -16,7 +16,7 @@ from finetune.invocations import enumerate_invocations_of, sample_call
 from finetune.phrasing import phrase
 from finetune.rejects import CATEGORY_WEIGHTS, reject_prompt
 
-REJECT_SHARE = 0.35
+REJECT_SHARE = 0.315  # of all n, so more multi-turn examples take the place of positives
 TWIN_SHARE = 0.5  # out-of-range / enum-miss rejects that come with their valid twin
 CONTEXT_SHARE = 0.1  # multi-turn samples (finetune.multiturn)
 FUNCTION_WEIGHTS = {
@@ -75,7 +75,7 @@ def quotas(
     }
     reject_share *= sum(weights.values()) / sum(CATEGORY_WEIGHTS.values())
     n_context = round(n * context_share)
-    n_reject = round((n - n_context) * reject_share)
+    n_reject = round(n * reject_share)
     out = _apportion(n - n_context - n_reject, FUNCTION_WEIGHTS)
     rejects = _apportion(n_reject, weights)
     out.update({f"reject:{c}": k for c, k in rejects.items()})

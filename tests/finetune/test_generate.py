@@ -195,9 +195,18 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
-def test_context_share_sets_the_multi_turn_share():
+def test_context_share_sets_the_multi_turn_share_and_takes_it_from_the_positives():
+    from finetune.teacher_templates import quotas
+
     res = generate(TemplateTeacher(), 300, seed=3, index=NO_SUITES, context_share=0.3)
     assert sum(bool(s.history) for s in res.samples) == pytest.approx(90, abs=3)
+
+    def rejects(quota: dict) -> int:
+        return sum(v for k, v in quota.items() if k.startswith("reject:"))
+
+    few, many = quotas(3000, context_share=0.1), quotas(3000, context_share=0.3)
+    assert rejects(few) == rejects(many) > 0
+    assert many["takeoff_drone"] < few["takeoff_drone"]
 
 
 def test_prompts_are_short():
