@@ -312,9 +312,8 @@ def run(args: argparse.Namespace) -> int:
             "[red]error:[/] --n must be >= 1, --val-fraction in [0, 1) and --value-rejects >= 0"
         )
         return 2
-    if args.context_share is not None and not (
-        0 <= args.context_share < 1 and args.teacher == "templates"
-    ):
+    share = args.context_share
+    if share is not None and not (0 <= share < 1 and (share == 0 or args.teacher == "templates")):
         console.print(
             "[red]error:[/] --context-share must be in [0, 1), and only the templates teacher "
             "writes multi-turn examples"
