@@ -70,6 +70,10 @@ def quotas(
     """
     from finetune.multiturn import CONTEXT_WEIGHTS
 
+    if value_rejects < 0 or not 0 <= context_share < 1:
+        raise ValueError(
+            f"value_rejects {value_rejects} < 0 or context_share {context_share} not in [0, 1)"
+        )
     weights = {
         c: w * (value_rejects if c in VALUE_REJECTS else 1.0) for c, w in CATEGORY_WEIGHTS.items()
     }

@@ -71,6 +71,8 @@ def test_value_rejects_scale_only_the_out_of_range_and_enum_miss_rejects():
         assert abs(none[kind] - full[kind]) <= 1  # the other rejects keep their share
     assert sum(none.values()) == sum(full.values()) == 3000
     assert none["takeoff_drone"] > full["takeoff_drone"]  # positives take up the rest
+    with pytest.raises(ValueError, match="value_rejects -1"):  # the library refuses it too
+        quotas(3000, value_rejects=-1)
 
 
 def test_no_exact_or_near_duplicates(result):
