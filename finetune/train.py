@@ -14,6 +14,9 @@ EXAMPLES = """examples:
   python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl \\
       --out runs/ft-drone --export assets/adapters/drone-lora --lr 1e-3 --epochs 1 --layers 12 \\
       --eval-every 150 --val-limit 128 --patience 3 --max-minutes 14.5
+  # a new recipe: validate and keep a moving average of the weights (steadier from seed to seed)
+  python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl \\
+      --out runs/ft-new --lr 1e-3 --epochs 1 --layers 12 --eval-every 150 --ema 0.99
   # continue after an interruption (Ctrl-C saves a checkpoint): the same command + --resume
   python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl \\
       --out runs/ft-drone --export assets/adapters/drone-lora --resume
@@ -35,6 +38,7 @@ _TUNABLE = {
     "layers": "LoRA on the top N decoder layers (0 = all)",
     "head": "softmax over the grammar's tokens, as decoded ('grammar'), or all ('full')",
     "warmup_steps": "linear warm-up steps",
+    "ema": "validate and save a moving average of the weights with this decay (0 = off)",
     "max_examples": "train on a seeded sample of this many (0 = all)",
     "max_tokens": "longest example accepted",
     "eval_every": "steps between validation passes (0 = each epoch)",

@@ -56,6 +56,7 @@ class TrainConfig:
     min_lr_ratio: float = 0.1
     weight_decay: float = 0.0
     grad_clip: float = 1.0
+    ema: float = 0.0  # 0 = off; else validate and save an average of the weights with this decay
     seed: int = 42  # the LoRA initialisation, the sample and the batch order
     # evaluation and stopping ----------------------------------------------------------------
     eval_every: int = 0  # steps between validation passes; 0 = once per epoch
@@ -235,6 +236,42 @@ def save_checkpoint(folder: Path, model: Any, optimizer: Any, scheduler: Any, ex
     shutil.rmtree(old, ignore_errors=True)
 
 
+class WeightAverage:
+    """An exponential moving average of the LoRA weights, the ones validated and saved.
+
+    Single steps move the reject-or-call decision of many prompts back and forth (12 of 335
+    held-out cases changed between steps 600 and 619 of one run, at a tenth of the peak rate);
+    the average sits in the middle of that noise. The decay ramps up as (1 + t) / (10 + t), so
+    the early, fast-moving weights are forgotten quickly. Only the ~4M LoRA weights are kept:
+    torch's AveragedModel would copy and average all 270M weights of the model at every step.
+    """
+
+    def __init__(self, params: list, decay: float) -> None:
+        self.params, self.decay, self.updates = params, decay, 0
+        self.shadow = [p.detach().clone() for p in params]
+
+    def update(self) -> None:
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for average, param in zip(self.shadow, self.params, strict=True):
+            average.lerp_(param.detach(), 1 - decay)
+
+    def swap(self) -> None:
+        """Exchange the live weights and the average (call again to swap back)."""
+        for average, param in zip(self.shadow, self.params, strict=True):
+            live = param.detach().clone()
+            param.data.copy_(average)
+            average.copy_(live)
+
+    def state(self) -> dict:
+        return {"updates": self.updates, "shadow": [t.clone() for t in self.shadow]}
+
+    def load(self, state: dict) -> None:
+        self.updates = state["updates"]
+        for average, saved in zip(self.shadow, state["shadow"], strict=True):
+            average.copy_(saved)
+
+
 def read_checkpoint(out: Path) -> tuple[Path, dict]:
     """(folder, saved state) of the run's checkpoint, or DataError if there is none."""
     import torch
@@ -256,6 +293,7 @@ _RESUME_KEYS = (
     "layers",
     "head",
     "base",
+    "ema",
 )
 
 
@@ -263,7 +301,8 @@ def check_resumable(saved: dict, cfg: TrainConfig, data_hash: str) -> None:
     if saved["data_sha256"] != data_hash:
         raise DataError(f"cannot resume: {cfg.data} changed since the checkpoint was written")
     for key in _RESUME_KEYS:
-        was, now = saved["config"].get(key), getattr(cfg, key)
+        # a setting an older checkpoint lacks had its default there
+        was, now = saved["config"].get(key, getattr(TrainConfig(), key)), getattr(cfg, key)
         if (list(was) if isinstance(was, tuple | list) else was) != (
             list(now) if isinstance(now, tuple | list) else now
         ):
@@ -338,6 +377,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     # 1. Settings and data first: bad input must stop the run before the model is even loaded.
     if cfg.head not in ("grammar", "full"):
         raise DataError(f"unknown head {cfg.head!r}: use 'grammar' or 'full'")
+    if not 0 <= cfg.ema < 1:
+        raise DataError(f"ema must be in [0, 1), not {cfg.ema}: the decay of the weight average")
     train_examples = _sample(load_examples(cfg.data), cfg.max_examples, cfg.seed)
     val_examples = load_examples(cfg.val, "validation data") if cfg.val else []
     val_examples = _sample(val_examples, cfg.val_limit, cfg.seed)
@@ -368,6 +409,9 @@ def train(cfg: TrainConfig) -> TrainResult:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, total_steps))
 
     state = restore(folder, saved, model, optimizer, scheduler) if cfg.resume else RunState()
+    average = WeightAverage(params, cfg.ema) if cfg.ema else None
+    if average and cfg.resume:
+        average.load(saved["ema"])
     out.mkdir(parents=True, exist_ok=True)
     log = (out / "log.jsonl").open("a", encoding="utf-8")
 
@@ -378,10 +422,21 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     def checkpoint() -> None:
         extra = {"state": asdict(state), "config": asdict(cfg), "data_sha256": data_hash}
+        if average:
+            extra["ema"] = average.state()
         save_checkpoint(out / "checkpoint", model, optimizer, scheduler, extra)
 
     def validate() -> str | None:
         """Evaluate, keep the best adapter, and say why to stop (or None to go on)."""
+        if not average:
+            return validate_live()
+        average.swap()  # validate and save the averaged weights, then train on from the live ones
+        try:
+            return validate_live()
+        finally:
+            average.swap()
+
+    def validate_live() -> str | None:
         state.last_eval_step = state.step
         if not val_items:
             model.save_pretrained(out / "best")  # no validation: the latest is the best we know
@@ -420,6 +475,8 @@ def train(cfg: TrainConfig) -> TrainResult:
                     torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
                     optimizer.step()
                     scheduler.step()
+                    if average:
+                        average.update()
                     optimizer.zero_grad(set_to_none=True)
                     state.step, state.batch = state.step + 1, state.batch + 1
                     state.examples += len(indices)

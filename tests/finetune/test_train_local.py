@@ -115,6 +115,30 @@ def test_an_unknown_head_stops_before_the_model_loads(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_an_ema_decay_outside_0_to_1_stops_before_the_model_loads(tmp_path):
+    with pytest.raises(DataError, match=r"ema must be in \[0, 1\), not 1\.0"):
+        train(tiny_config(tmp_path, ema=1.0))
+    assert not (tmp_path / "run").exists()
+
+
+def test_weight_average_follows_the_ramped_decay_and_swaps_back():
+    from finetune.train_local import WeightAverage
+
+    param = torch.nn.Parameter(torch.zeros(3))
+    average = WeightAverage([param], decay=0.9)
+    expected = torch.zeros(3)
+    for t, value in enumerate([1.0, 2.0, 4.0], start=1):
+        param.data.fill_(value)
+        average.update()
+        decay = min(0.9, (1 + t) / (10 + t))  # 0.18, 0.25, 0.31: the ramp, not yet 0.9
+        expected = decay * expected + (1 - decay) * value
+    assert torch.allclose(average.shadow[0], expected)
+    average.swap()
+    assert torch.allclose(param.data, expected)
+    average.swap()
+    assert torch.equal(param.data, torch.full((3,), 4.0))
+
+
 def test_missing_adapter_path_names_the_missing_file(tmp_path):
     from copilot.backend import ModelUnavailable
     from copilot.registry import get_backend
@@ -191,6 +215,24 @@ def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
     assert resumed.state.step == 12 and resumed.stopped == "epochs"
     a, b = lora_weights(straight.adapter), lora_weights(resumed.adapter)
     assert a.keys() == b.keys()
+    for key in a:
+        assert (a[key] - b[key]).abs().max() < 1e-5, key
+
+
+@pytest.mark.model
+def test_the_weight_average_is_what_is_saved_and_it_survives_a_resume(tmp_path):
+    straight = train(tiny_config(tmp_path / "a", epochs=2, ema=0.5))  # 2 epochs x 4 steps
+    run = Path(straight.adapter).parent
+    saved, live = lora_weights(straight.adapter), lora_weights(run / "checkpoint")
+    assert any(not torch.equal(saved[k], live[k]) for k in saved)  # the average, not the last
+    checkpoint = torch.load(run / "checkpoint" / "trainer_state.pt", weights_only=False)
+    assert checkpoint["ema"]["updates"] == 8
+
+    cut = tiny_config(tmp_path / "b", epochs=2, ema=0.5, max_steps=3, schedule_steps=8)
+    assert train(cut).stopped == "step limit"
+    resumed = train(replace(cut, resume=True, max_steps=0))
+    assert resumed.state.step == 8
+    a, b = lora_weights(straight.adapter), lora_weights(resumed.adapter)
     for key in a:
         assert (a[key] - b[key]).abs().max() < 1e-5, key
 
