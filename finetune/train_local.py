@@ -242,7 +242,7 @@ class WeightAverage:
     Single steps move the reject-or-call decision of many prompts back and forth (12 of 335
     held-out cases changed between steps 600 and 619 of one run, at a tenth of the peak rate);
     the average sits in the middle of that noise. The decay ramps up as (1 + t) / (10 + t), so
-    the early, fast-moving weights are forgotten quickly. Only the ~4M LoRA weights are kept:
+    the early, fast-moving weights are forgotten quickly. Only the LoRA weights (2.5M) are kept:
     torch's AveragedModel would copy and average all 270M weights of the model at every step.
     """
 
