@@ -30,7 +30,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
 README = ROOT / "README.md"
-SECTIONS = ["accuracy", "backends", "finetune", "data", "evaluation", "simulator"]
+SECTIONS = ["accuracy", "checks", "backends", "finetune", "data", "evaluation", "simulator"]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 console = Console()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from copilot.fast_gemma import FastGemma
-from copilot.grammar_decoder import GrammarDecoder, _TransformersRunner
+from copilot.grammar_decoder import ENUM_MISS_MARGIN, GrammarDecoder, _TransformersRunner
 from copilot.local_backend import LocalBackend
 from copilot.prompts import DEFAULT_SYSTEM_PROMPT
 
@@ -158,3 +158,25 @@ def test_the_shipped_adapter_answers_through_the_registry(local_model):
     finally:
         engine.reject_impossible = True
     assert bent == ["control_gimbal", "configure_led_display"]
+
+
+def test_a_synonym_close_to_an_allowed_value_is_not_an_impossible_word(local_model):
+    from copilot.registry import ADAPTER_DIR, get_backend
+
+    if not (ADAPTER_DIR / "adapter_config.json").exists():
+        pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")
+    backend = get_backend("local-ft")
+    engine = backend.load()
+    # "reverse" is the model's favourite word where the direction starts, but "backward" is
+    # close behind it: within the margin, so the word is read as the allowed value.
+    command = user("go in reverse 30 metres")
+    calls = backend.complete(command).calls
+    assert [(c.name, c.arguments) for c in calls] == [
+        ("control_drone_movement", {"direction": "backward", "distance": 30})
+    ]
+    engine.enum_margin = 0.0  # the check without a margin: any other favourite word refuses
+    try:
+        strict = [c.name for c in backend.complete(command).calls]
+    finally:
+        engine.enum_margin = ENUM_MISS_MARGIN
+    assert strict == ["reject_request"]

@@ -1,0 +1,118 @@
+"""Benchmark: the decoder's other-word check, calibrated on generated validation data.
+
+Where an enum value starts, the grammar decoder answers `reject_request()` when the model's
+favourite token of all is a word no allowed value starts with, leading the best allowed value by
+more than `ENUM_MISS_MARGIN` logits (`copilot/grammar_decoder.py`). This section regenerates the
+shipped adapter's validation file with the shipped generate command (no suite prompt is in it),
+decodes every example with the shipped adapter and the check switched off, records each such word
+and its lead, and counts the checks that would fire rightly (a reject was expected) and wrongly
+(a call was expected): with no margin, and with the shipped one. The check never fires on a path
+it did not start, so the counts for any margin follow from one pass.
+
+    python bench/bench_checks.py [--quick]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from copilot.catalog import REJECT  # noqa: E402
+from copilot.grammar_decoder import ENUM_MISS_MARGIN  # noqa: E402
+from copilot.registry import get_backend  # noqa: E402
+from finetune.dataset import to_example  # noqa: E402
+from finetune.generate import generate  # noqa: E402
+from finetune.teacher_templates import TemplateTeacher  # noqa: E402
+
+# The shipped adapter's data: python -m finetune generate --n 5500 --seed 7 --value-rejects 0.33
+SHIPPED_DATA = {"n": 5500, "seed": 7, "value_rejects": 0.33}
+
+
+def leads(quick: bool) -> list[tuple[bool, list[tuple[str, float]], str]]:
+    """(a reject was expected, [(word, lead)], prompt) for each validation example."""
+    data = generate(
+        TemplateTeacher(),
+        SHIPPED_DATA["n"],
+        SHIPPED_DATA["seed"],
+        value_rejects=SHIPPED_DATA["value_rejects"],
+    )
+    samples = data.val[:150] if quick else data.val
+    backend = get_backend("local-ft")
+    engine = backend.load()
+    engine.enum_margin = float("inf")  # record every word, refuse none
+    out = []
+    for sample in track(samples, description="decoding the validation file"):
+        messages = [m for m in to_example(sample)["messages"][:-1] if m["role"] != "system"]
+        backend.complete(messages)
+        out.append((sample.call.name == REJECT, list(engine.other_words), sample.prompt))
+    return out
+
+
+def fires(
+    records: list[tuple[bool, list[tuple[str, float]], str]], margin: float
+) -> tuple[int, int]:
+    """(right, wrong): checks that would refuse, where a reject was and was not expected."""
+    fired = [rejects for rejects, words, _ in records if any(lead > margin for _, lead in words)]
+    return sum(fired), len(fired) - sum(fired)
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    records = leads(quick)
+    right_leads = [max(x for _, x in w) for rejects, w, _ in records if rejects and w]
+    wrong_leads = [max(x for _, x in w) for rejects, w, _ in records if not rejects and w]
+    n = len(records)
+    rows = []
+    for label, margin in (("no margin", 0.0), (f"margin {ENUM_MISS_MARGIN}", ENUM_MISS_MARGIN)):
+        right, wrong = fires(records, margin)
+        rows.append(
+            {
+                "figure": f"decoder other-word check, {label}: refusals right / wrong "
+                f"({n} generated validation examples)",
+                "value": f"{right} / {wrong}",
+                "unit": "",
+                "anchor": "—",
+                "target": "",
+                "ok": None,
+            }
+        )
+    gap = f"wrong up to {max(wrong_leads, default=0):.2f}, right from {min(right_leads, default=0):.2f}"
+    rows.append(
+        {
+            "figure": "decoder other-word check: the favourite word's lead, in logits",
+            "value": gap,
+            "unit": "",
+            "anchor": "—",
+            "target": "",
+            "ok": None,
+        }
+    )
+    _print(rows, records)
+    return {"rows": rows, "examples": n, "right_leads": right_leads, "wrong_leads": wrong_leads}
+
+
+def _print(rows: list[dict[str, Any]], records: list[tuple[bool, list, str]]) -> None:
+    table = Table(title="the other-word check on generated validation data")
+    for column in ("expected", "word", "lead", "prompt"):
+        table.add_column(column)
+    for rejects, words, prompt in sorted(
+        records, key=lambda r: max((x for _, x in r[1]), default=0)
+    ):
+        for word, lead in words:
+            table.add_row("reject" if rejects else "call", word, f"{lead:.2f}", prompt[:60])
+    console = Console()
+    console.print(table)
+    for row in rows:
+        console.print(f"{row['figure']}: {row['value']}")
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)
