@@ -16,9 +16,17 @@ from copilot.catalog import ToolCall, validate_call
 START, END = "<start_of_turn>", "<end_of_turn>"
 
 
-def render_calls(calls: list[ToolCall]) -> str:
-    """Calls in the compact syntax, one per line: `takeoff_drone(altitude=50)`."""
-    return "\n".join(str(call) for call in calls)
+def render_calls(calls: list[ToolCall], written: list[dict[str, str]] | None = None) -> str:
+    """Calls in the compact syntax, one per line: `takeoff_drone(altitude=50)`.
+
+    `written` gives, per call, arguments to write as an operation instead of their value
+    (`{"duration": "10*60"}`); the parser evaluates it back (see `finetune.arithmetic`).
+    """
+    lines = []
+    for call, texts in zip(calls, written or [{}] * len(calls), strict=True):
+        args = ", ".join(f"{k}={texts.get(k) or json.dumps(v)}" for k, v in call.arguments.items())
+        lines.append(f"{call.name}({args})")
+    return "\n".join(lines)
 
 
 def calls_from_message(message: dict[str, Any]) -> list[ToolCall]:
@@ -59,20 +67,9 @@ def render_ft_prompt(messages: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def render_ft_target(calls: list[ToolCall]) -> str:
+def render_ft_target(calls: list[ToolCall], written: list[dict[str, str]] | None = None) -> str:
     """The answer the fine-tuned model is trained to write after `render_ft_prompt`."""
-    return render_calls(calls) + END
-
-
-def example_to_text(example: dict[str, Any]) -> tuple[str, str]:
-    """(prompt, target) for one training line in the OpenAI chat fine-tuning format.
-
-    The last assistant message is the target; everything before it is the prompt.
-    """
-    messages = example["messages"]
-    last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
-    prompt = render_ft_prompt(messages[:last])
-    return prompt, render_ft_target(calls_from_message(messages[last]))
+    return render_calls(calls, written) + END
 
 
 def openai_arguments(call: ToolCall) -> str:

@@ -7,6 +7,10 @@ skeletons are enumerated from the catalogue itself (every combination of enum va
 arguments that `validate_call` accepts), so the conditional rules (duration iff video, colour
 unless rainbow, coordinates iff custom) come for free.
 
+An integer slot also takes one operation on a whole number, `10*60`, `30/2` or `80-30`, evaluated
+by `evaluate` here and by the parser: the fine-tuned model copies the numbers the user said and
+names the arithmetic ("a ten-minute video" is `duration=10*60`), see `finetune.targets`.
+
 `CallGrammar.status(text)` says whether `text` is a dead end, a prefix of a valid output, or a
 complete output; `forced(text)` is the literal text every valid continuation starts with. The
 decoder uses both to constrain a model token by token. Pure Python, no torch.
@@ -25,25 +29,83 @@ from copilot.catalog import FUNCTION_NAMES, ToolCall, parameters_schema, validat
 
 DEAD, PARTIAL, COMPLETE = 0, 1, 2
 MAX_DECIMALS = 7
-_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]*")
+# a number, or a number and one operation on a whole number: `10*60`, `30/2`, `80-30`
+_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]*(?:[*/-][0-9]*)?")
+_OPERATOR = re.compile(r"(?<=[0-9.])[*/-]")
+_PLAIN = re.compile(r"-?[0-9]*\.?[0-9]*")
 _INT_FORM = re.compile(r"-?(0|[1-9][0-9]*)")
 _FLOAT_FORM = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]{1,7}")  # up to MAX_DECIMALS
+_WHOLE = re.compile(r"[1-9][0-9]{0,5}")  # the right-hand side of an operation
+
+
+def evaluate(s: str) -> Decimal | None:
+    """The value of a slot's text: `30` -> 30, `10*60` -> 600, `30/2` -> 15; None if malformed.
+
+    The model copies the numbers the user said and names the arithmetic, and this does it, which
+    a 270M model cannot do reliably ("a ten-minute video" is `duration=10*60`).
+    """
+    operator = _OPERATOR.search(s)
+    left = s if operator is None else s[: operator.start()]
+    if not (_INT_FORM.fullmatch(left) or _FLOAT_FORM.fullmatch(left)) or left == "-0":
+        return None
+    value = Decimal(left)
+    if operator is None:
+        return value
+    right = s[operator.end() :]
+    if not _WHOLE.fullmatch(right) or value == 0:  # nothing is worked out from zero
+        return None
+    other = Decimal(right)
+    if operator.group() == "*":
+        return value * other
+    if operator.group() == "-":
+        return value - other
+    return value / other
 
 
 @dataclass(frozen=True)
 class Slot:
-    """A number inside a call: an integer or a decimal, with its inclusive range."""
+    """A number inside a call: an integer or a decimal, with its inclusive range.
+
+    An integer may also be written as one operation on a whole number (`10*60`), checked against
+    the range once it is complete.
+    """
 
     kind: str  # "int" or "float"
     lo: float
     hi: float
 
     def complete(self, s: str) -> bool:
-        form = _INT_FORM if self.kind == "int" else _FLOAT_FORM
-        return bool(form.fullmatch(s)) and s != "-0" and self.lo <= float(s) <= self.hi
+        if _OPERATOR.search(s) is None:  # a plain number, in its slot's form: `90.0` for a latitude
+            form = _INT_FORM if self.kind == "int" else _FLOAT_FORM
+            if not form.fullmatch(s) or s == "-0":
+                return False
+        elif self.kind != "int":
+            return False  # decimals (coordinates) are said as they are, never worked out
+        value = evaluate(s)
+        if value is None or (self.kind == "int" and value != value.to_integral_value()):
+            return False
+        return Decimal(str(self.lo)) <= value <= Decimal(str(self.hi))
 
     def prefix(self, s: str) -> bool:
-        """Whether some completion of `s` is a valid number for this slot."""
+        """Whether some completion of `s` is a valid value for this slot.
+
+        A decimal's digits are checked against the range as they come. An integer past its range
+        stays open, as `600` may still become `600/2`: its range is checked once it is complete.
+        """
+        if self.kind != "int":
+            return _PLAIN.fullmatch(s) is not None and self._number_prefix(s)
+        operator = _OPERATOR.search(s)
+        if operator is not None:
+            left, right = s[: operator.start()], s[operator.end() :]
+            return evaluate(left) not in (None, 0) and (
+                right == "" or _WHOLE.fullmatch(right) is not None
+            )
+        if not _PLAIN.fullmatch(s):
+            return False
+        return self._number_prefix(s) or evaluate(s) not in (None, 0)  # an operation may follow
+
+    def _number_prefix(self, s: str) -> bool:
+        """Whether some completion of the plain number `s` is in range."""
         if s in ("", "-"):
             return s == "" or self.lo < 0
         neg = s.startswith("-")
@@ -240,7 +302,7 @@ def _status_forced(text: str, loose: bool = False) -> tuple[int, str]:
 def _alphabet() -> str:
     """Every character a valid output can contain."""
     literal = {ch for sk in skeletons() for seg in sk if isinstance(seg, str) for ch in seg}
-    return "".join(sorted(literal | set("0123456789-. \n")))
+    return "".join(sorted(literal | set("0123456789-.*/ \n")))
 
 
 @lru_cache(maxsize=16384)
@@ -259,6 +321,6 @@ def sample_texts() -> list[str]:
     """Texts covering every literal and number shape, for picking the grammar's vocabulary."""
     out = []
     for skeleton in skeletons():
-        for filler in ("", "-", ".", "-0.", "0"):
+        for filler in ("", "-", ".", "-0.", "0", "1*2", "1/2", "1-2"):
             out.append("".join(s if isinstance(s, str) else filler for s in skeleton))
     return out

@@ -21,8 +21,9 @@ Impossible values are refused, not bent into valid ones. The grammar can only st
 the nearest valid text, which turned "tilt the gimbal to -120 degrees" into `tilt=-12` and "blink
 orange" into `color="white"`. So the decoder answers `reject_request()` when the model's own
 preference shows it meant a value the catalogue does not allow:
-- a number out of range: its preferred token is blocked only by a parameter's range (`tilt=-12`
-  followed by `0`, `speed=` followed by `-`);
+- a number out of range: its preferred token is blocked only by a parameter's range (`speed=`
+  followed by `-`, `tilt=-120` followed by `,`, `duration=15*60` followed by `)`: an integer is
+  checked once complete, since it may be written as an operation, see `copilot.grammar`);
 - a word outside an enum: where an enum value starts (`color="`), its preferred token over the
   whole vocabulary is a word no allowed value starts with (`orange`), and it leads the best allowed
   value by more than `ENUM_MISS_MARGIN` in logits. This costs one full-vocabulary product per enum

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from copilot.catalog import FUNCTION_NAMES, CallError, ToolCall, validate_call
+from copilot.grammar import evaluate
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,20 @@ def _json_values(text: str) -> list[Any]:
 
 
 def _literal(node: ast.expr) -> Any:
-    """A Python literal node as a JSON-like value; bare names become strings (mode=photo)."""
+    """A Python literal node as a JSON-like value; bare names become strings (mode=photo).
+
+    A number with one operation (`duration=10*60`, `speed=30/2`) is evaluated by the same rule
+    the grammar decoder allows: a whole number on the right, nothing nested.
+    """
     if isinstance(node, ast.Name):
         return node.id
+    if isinstance(node, ast.BinOp):
+        value = evaluate(ast.unparse(node).replace(" ", ""))
+        if value is None:
+            raise ValueError("not a number with one operation")
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(node, ast.Dict):
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values, strict=True) if k}
     return ast.literal_eval(node)
 
 

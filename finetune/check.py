@@ -150,7 +150,7 @@ def check_file(
     n_epochs: int | None = None,
 ) -> dict[str, Any]:
     """Every check on one file, as a JSON-able dict (`errors` lists one line per bad line)."""
-    from copilot.formats import example_to_text
+    from finetune.targets import example_to_text
 
     rows, line_errors = read_jsonl(path)
     kinds: Counter[str] = Counter({f"invalid_{e.kind}": 0 for e in line_errors})

@@ -1,7 +1,7 @@
 """Training data for the local trainer: read, check, tokenise and batch OpenAI-format JSONL.
 
 Every example becomes `prompt + target` in exactly the text the `local-ft` backend feeds the model
-(`copilot.formats.example_to_text`); only the target tokens (the calls and the closing
+(`finetune.targets.example_to_text`); only the target tokens (the calls and the closing
 `<end_of_turn>`) carry loss. Batches group sequences of similar length so that little compute
 goes to padding, which matters on 2 CPU cores.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from copilot.formats import example_to_text
+from finetune.targets import example_to_text
 
 
 class DataError(ValueError):

@@ -164,16 +164,21 @@ _IDIOMS = re.compile(
 _SPEED_UNIT = re.compile(r"\b(km|kilomet(?:re|er)s?)\s+(?:per|an|a)\s+hour\b", re.IGNORECASE)
 
 
-def _said(prompt: str) -> list[float]:
-    values = []
+def said_quantities(prompt: str) -> list[tuple[float, int]]:
+    """Each number the prompt says, with its unit's factor to the catalogue's unit.
+
+    "a 2 minute video" -> [(2, 60)], "fly 3 km" -> [(3, 1000)], "30 m at 40 km/h" -> [(30, 1),
+    (40, 1)].
+    """
+    out = []
     for n in find_numbers(_SPEED_UNIT.sub("kph", _IDIOMS.sub("again", prompt))):
-        if n.unit in _MINUTES:
-            values.append(n.value * 60)
-        elif n.unit in _KILOMETRES:
-            values.append(round(n.value * 1000, 6))
-        else:
-            values.append(n.value)
-    return values
+        factor = 60 if n.unit in _MINUTES else 1000 if n.unit in _KILOMETRES else 1
+        out.append((n.value, factor))
+    return out
+
+
+def _said(prompt: str) -> list[float]:
+    return [round(value * factor, 6) for value, factor in said_quantities(prompt)]
 
 
 def _close(a: float, b: float) -> bool:
@@ -237,9 +242,14 @@ _FACTORS = (
 )
 
 
+def factor_words(prompt: str) -> list[float]:
+    """The factors the prompt names: "twice as far" -> [2.0], "half that" -> [0.5]."""
+    return [factor for pattern, factor in _FACTORS if pattern.search(prompt)]
+
+
 def _check_scaled(sample: Sample) -> str | None:
     """ "Twice as far" after a 20 m move: the same call with 40 m, and nothing else scaled."""
-    factors = [factor for pattern, factor in _FACTORS if pattern.search(sample.prompt)]
+    factors = factor_words(sample.prompt)
     before = _history_calls(sample)
     if len(factors) != 1 or not before or before[-1].name != sample.call.name:
         return "a scaled call needs one factor word and the same call before it"

@@ -201,11 +201,13 @@ def test_forced_text_runs_to_the_next_choice():
 @pytest.mark.parametrize(
     "text",
     [
-        "control_gimbal(tilt=-120",  # tilt is -90..30
+        "control_gimbal(tilt=-120,",  # tilt is -90..30
         "set_drone_speed(speed=-",  # speed is 0..100
-        "takeoff_drone(altitude=121",
+        "takeoff_drone(altitude=121)",
         "takeoff_drone(altitude=0)",  # well-formed and closed, but below the minimum
-        'land_drone(location="custom", coordinates={"latitude": 91.5',
+        'land_drone(location="custom", coordinates={"latitude": 91.5',  # decimals: digit by digit
+        'control_camera(mode="video", duration=15*60)',  # 900 s, the maximum is 600
+        "set_drone_speed(speed=80*2)",
     ],
 )
 def test_numbers_out_of_range_are_told_apart_from_malformed_text(text):
@@ -222,10 +224,31 @@ def test_numbers_out_of_range_are_told_apart_from_malformed_text(text):
         'set_autopilot(status="maybe"',  # an enum miss
         "takeoff_drone(altitude=12)",  # complete and valid
         "takeoff_drone(altitude=1.5)",  # an integer parameter given a decimal
+        "takeoff_drone(altitude=121",  # 121/2 would still do
+        "set_drone_speed(speed=15/2)",  # 7.5 is not an integer: malformed, not out of range
     ],
 )
 def test_valid_or_malformed_text_is_not_out_of_range(text):
     assert not CallGrammar().out_of_range(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ('control_camera(mode="video", duration=10*60)', COMPLETE),  # 600 s
+        ("set_drone_speed(speed=80/2)", COMPLETE),
+        ('control_drone_movement(direction="up", distance=80-30)', COMPLETE),
+        ("takeoff_drone(altitude=150/2)", COMPLETE),  # a number past the range may come back
+        ("takeoff_drone(altitude=10*", PARTIAL),
+        ("takeoff_drone(altitude=10*0", DEAD),  # the right-hand side is a whole number from 1
+        ("takeoff_drone(altitude=10*1.5", DEAD),
+        ("takeoff_drone(altitude=10*2*", DEAD),  # one operation only
+        ("takeoff_drone(altitude=10+", DEAD),
+        ('set_home_location(coordinates={"latitude": 10*2', DEAD),  # decimals are said as is
+    ],
+)
+def test_an_integer_may_be_written_as_one_operation(text, status):
+    assert CallGrammar().status(text) == status
 
 
 def test_several_calls_only_when_allowed():
@@ -237,6 +260,6 @@ def test_several_calls_only_when_allowed():
 
 def test_next_chars_are_exactly_the_live_continuations():
     grammar = CallGrammar()
-    assert grammar.next_chars("takeoff_drone(altitude=12") == frozenset("0)")
+    assert grammar.next_chars("takeoff_drone(altitude=12") == frozenset("0123456789)*/-")
     assert grammar.next_chars("takeoff_drone(altitude=") == frozenset("123456789")
     assert grammar.next_chars("set_") == frozenset("dbofah")  # drone, battery, obstacle, ...

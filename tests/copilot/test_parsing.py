@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,6 +61,32 @@ def test_compact_call_syntax_with_strings_bare_words_and_objects():
             {"location": "custom", "coordinates": {"latitude": 51.5, "longitude": -0.12}},
         ),
     ]
+
+
+def test_an_integer_written_as_one_operation_is_evaluated():
+    text = (
+        'control_camera(mode="video", duration=10*60)\nset_drone_speed(speed=80/2)\n'
+        'control_drone_movement(direction="up", distance=80-30)'
+    )
+    assert parse_output(text).validated() == [
+        ToolCall("control_camera", {"mode": "video", "duration": 600}),
+        ToolCall("set_drone_speed", {"speed": 40}),
+        ToolCall("control_drone_movement", {"direction": "up", "distance": 50}),
+    ]
+    (half,) = parse_output("set_drone_speed(speed=15/2)").validated()
+    assert "integer" in half.reason  # 7.5 km/h is not rounded into a valid call
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "takeoff_drone(altitude=2**6)",
+        "takeoff_drone(altitude=1+2)",
+        "takeoff_drone(altitude=2*3*4)",
+    ],
+)
+def test_only_the_operations_the_grammar_allows_are_evaluated(text):
+    assert parse_output(text).calls == []
 
 
 def test_invalid_arguments_parse_but_do_not_validate():
