@@ -35,7 +35,14 @@ _OPERATOR = re.compile(r"(?<=[0-9.])[*/-]")
 _PLAIN = re.compile(r"-?[0-9]*\.?[0-9]*")
 _INT_FORM = re.compile(r"-?(0|[1-9][0-9]*)")
 _FLOAT_FORM = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]{1,7}")  # up to MAX_DECIMALS
-_WHOLE = re.compile(r"[1-9][0-9]{0,5}")  # the right-hand side of an operation
+_WHOLE = re.compile(r"[1-9][0-9]{0,3}")  # the right-hand side of an operation: 2, 60, 3600
+_RIGHT_MAX = 9999
+
+
+def _apply(left: Decimal, operator: str, right: Decimal) -> Decimal:
+    if operator == "*":
+        return left * right
+    return left - right if operator == "-" else left / right
 
 
 def evaluate(s: str) -> Decimal | None:
@@ -54,12 +61,15 @@ def evaluate(s: str) -> Decimal | None:
     right = s[operator.end() :]
     if not _WHOLE.fullmatch(right) or value == 0:  # nothing is worked out from zero
         return None
-    other = Decimal(right)
-    if operator.group() == "*":
-        return value * other
-    if operator.group() == "-":
-        return value - other
-    return value / other
+    return _apply(value, operator.group(), Decimal(right))
+
+
+def _right_spans(right: str) -> list[tuple[int, int]]:
+    """The whole numbers a right-hand side that starts with `right` can still become."""
+    if not right:
+        return [(1, _RIGHT_MAX)]
+    n = int(right)
+    return [(n * 10**k, min((n + 1) * 10**k - 1, _RIGHT_MAX)) for k in range(5 - len(right))]
 
 
 @dataclass(frozen=True)
@@ -90,19 +100,37 @@ class Slot:
         """Whether some completion of `s` is a valid value for this slot.
 
         A decimal's digits are checked against the range as they come. An integer past its range
-        stays open, as `600` may still become `600/2`: its range is checked once it is complete.
+        stays open while one operation could bring it back (`600` may still become `600/2`), and
+        every open text has a valid completion, so the decoder never writes itself into a corner.
         """
         if self.kind != "int":
             return _PLAIN.fullmatch(s) is not None and self._number_prefix(s)
         operator = _OPERATOR.search(s)
         if operator is not None:
             left, right = s[: operator.start()], s[operator.end() :]
-            return evaluate(left) not in (None, 0) and (
-                right == "" or _WHOLE.fullmatch(right) is not None
-            )
+            if right and not _WHOLE.fullmatch(right):
+                return False
+            return self._reachable(left, operator.group(), _right_spans(right))
         if not _PLAIN.fullmatch(s):
             return False
-        return self._number_prefix(s) or evaluate(s) not in (None, 0)  # an operation may follow
+        return self._number_prefix(s) or any(  # or an operation may follow that comes back
+            self._reachable(s, op, _right_spans("")) for op in "*/-"
+        )
+
+    def _reachable(self, left: str, operator: str, spans: list[tuple[int, int]]) -> bool:
+        """Whether `left` `operator` some whole number in `spans` can land in the range.
+
+        Each operation is monotonic in its right-hand side, so a span's ends bound its values.
+        """
+        x = evaluate(left)
+        if x is None or x == 0:
+            return False
+        lo, hi = Decimal(str(self.lo)), Decimal(str(self.hi))
+        for a, b in spans:
+            ends = (_apply(x, operator, Decimal(a)), _apply(x, operator, Decimal(b)))
+            if max(ends) >= lo and min(ends) <= hi:
+                return True
+        return False
 
     def _number_prefix(self, s: str) -> bool:
         """Whether some completion of the plain number `s` is in range."""

@@ -206,7 +206,7 @@ def test_forced_text_runs_to_the_next_choice():
         "takeoff_drone(altitude=121)",
         "takeoff_drone(altitude=0)",  # well-formed and closed, but below the minimum
         'land_drone(location="custom", coordinates={"latitude": 91.5',  # decimals: digit by digit
-        'control_camera(mode="video", duration=15*60)',  # 900 s, the maximum is 600
+        'control_camera(mode="video", duration=15*60',  # 900 s or more, the maximum is 600
         "set_drone_speed(speed=80*2)",
     ],
 )
@@ -243,6 +243,10 @@ def test_valid_or_malformed_text_is_not_out_of_range(text):
         ("takeoff_drone(altitude=10*0", DEAD),  # the right-hand side is a whole number from 1
         ("takeoff_drone(altitude=10*1.5", DEAD),
         ("takeoff_drone(altitude=10*2*", DEAD),  # one operation only
+        ("takeoff_drone(altitude=500000", PARTIAL),  # 500000/9999 is 50
+        ("takeoff_drone(altitude=5000000", DEAD),  # nothing brings it back to 120
+        ('control_camera(mode="video", duration=15*6', PARTIAL),  # 90
+        ('control_camera(mode="video", duration=15*60', DEAD),  # 900, 9000, ...: all past 600
         ("takeoff_drone(altitude=10+", DEAD),
         ('set_home_location(coordinates={"latitude": 10*2', DEAD),  # decimals are said as is
     ],

@@ -180,3 +180,28 @@ def test_a_synonym_close_to_an_allowed_value_is_not_an_impossible_word(local_mod
     finally:
         engine.enum_margin = ENUM_MISS_MARGIN
     assert strict == ["reject_request"]
+
+
+def test_the_shipped_adapter_writes_the_arithmetic_and_the_decoder_judges_it(local_model):
+    from copilot.registry import ADAPTER_DIR, get_backend
+
+    if not (ADAPTER_DIR / "adapter_config.json").exists():
+        pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")
+    backend = get_backend("local-ft")
+    # The model copies "ten" and names the unit; the parser works out the 600 seconds.
+    done = backend.complete(user("Shoot a ten-minute video"))
+    assert done.raw == 'control_camera(mode="video", duration=10*60)'
+    assert [(c.name, c.arguments) for c in done.calls] == [
+        ("control_camera", {"mode": "video", "duration": 600})
+    ]
+    # 15 minutes is 900 s, past the camera's 600: out of range once worked out, so refused.
+    engine = backend.load()
+    long = user("Record a 15 minute video")
+    assert [c.name for c in backend.complete(long).calls] == ["reject_request"]
+    engine.reject_impossible = False  # the grammar alone bends it into a valid duration
+    try:
+        bent = backend.complete(long).calls
+    finally:
+        engine.reject_impossible = True
+    assert bent[0].name == "control_camera"
+    assert bent[0].arguments["duration"] <= 600
