@@ -20,7 +20,7 @@ def render_calls(calls: list[ToolCall], written: list[dict[str, str]] | None = N
     """Calls in the compact syntax, one per line: `takeoff_drone(altitude=50)`.
 
     `written` gives, per call, arguments to write as an operation instead of their value
-    (`{"duration": "10*60"}`); the parser evaluates it back (see `finetune.arithmetic`).
+    (`{"duration": "10*60"}`); the parser evaluates it back (see `finetune.targets`).
     """
     lines = []
     for call, texts in zip(calls, written or [{}] * len(calls), strict=True):

@@ -6,7 +6,7 @@ adapter wrote `duration=10` for "Shoot a ten-minute video", `speed=20` for "doub
 call is not a number the user said but follows from one by a unit or an operation the user named,
 the target writes that operation, and the decoder's grammar and the parser evaluate it
 (`copilot.grammar.evaluate`):
-- a unit: "10 minutes" for 600 s is `10*60`, "2 km" for 2000 m is `2*1000`;
+- a unit: "10 minutes" for 600 s is `10*60`;
 - a factor after an earlier call of the same function: "twice as far" after 20 m is `20*2`,
   "half that" after 30 m is `30/2`;
 - a new height after an earlier one: "climb to 80 m" after "take off to 30 m" is `80-30`.
@@ -35,7 +35,9 @@ def _from_units(value: int, said: list[tuple[float, int]]) -> str | None:
     return None
 
 
-def _from_factor(call: ToolCall, key: str, value: int, prompt: str, before: list[ToolCall]):
+def _from_factor(
+    call: ToolCall, key: str, value: int, prompt: str, before: list[ToolCall]
+) -> str | None:
     earlier = next((c.arguments.get(key) for c in reversed(before) if c.name == call.name), None)
     factors = factor_words(prompt)
     if not isinstance(earlier, int) or len(factors) != 1:
@@ -47,7 +49,9 @@ def _from_factor(call: ToolCall, key: str, value: int, prompt: str, before: list
     return None
 
 
-def _from_heights(value: int, said: list[tuple[float, int]], said_before: list) -> str | None:
+def _from_heights(
+    value: int, said: list[tuple[float, int]], said_before: list[tuple[float, int]]
+) -> str | None:
     now = [_whole(n) for n, f in said if f == 1]
     then = [_whole(n) for n, f in said_before if f == 1]
     if len(now) != 1 or len(then) != 1 or None in (now[0], then[0]):
