@@ -108,8 +108,10 @@ def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
         "",
         "Trained by `finetune/train_local.py` on the drone copilot's verified synthetic data. It "
         "reads the compact prompt of `copilot/formats.py` (no system prompt, no tool list) and "
-        "writes calls such as `takeoff_drone(altitude=50)`, or `reject_request()`. The `local-ft` "
-        "backend loads it by default.",
+        "writes calls such as `takeoff_drone(altitude=50)`, or `reject_request()`. A value it "
+        "works out from what the user said is written as one operation, which the decoder's "
+        'grammar and the parser evaluate: `control_camera(mode="video", duration=10*60)` for '
+        "a ten-minute video (`finetune/targets.py`). The `local-ft` backend loads it by default.",
         "",
         "## Training",
         "",
