@@ -37,6 +37,7 @@ _TUNABLE = {
     "dropout": "LoRA dropout",
     "layers": "LoRA on the top N decoder layers (0 = all)",
     "head": "softmax over the grammar's tokens, as decoded ('grammar'), or all ('full')",
+    "precision": "bf16 autocast, fp32, or auto (bf16 where the CPU or GPU has it)",
     "warmup_steps": "linear warm-up steps",
     "ema": "validate and save a moving average of the weights with this decay (0 = off)",
     "max_examples": "train on a seeded sample of this many (0 = all)",
@@ -50,6 +51,9 @@ _TUNABLE = {
     "schedule_steps": "steps the learning-rate schedule spans (0 = the run's length)",
     "seed": "seed for LoRA init, sampling and batch order",
 }
+
+
+_CHOICES = {"head": ["grammar", "full"], "precision": ["auto", "bf16", "fp32"]}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "--" + name.replace("_", "-"),
             type=type(default),
             default=default,
-            choices=["grammar", "full"] if name == "head" else None,
+            choices=_CHOICES.get(name),
             help=f"{text} (default {default})",
         )
     remote = parser.add_argument_group("openai options")

@@ -48,6 +48,7 @@ class TrainConfig:
     )
     layers: int = 0  # LoRA on the top N decoder layers only (0 = all 18): backward stops below them
     head: str = "grammar"  # softmax over the tokens a call can contain (as decoded), or "full"
+    precision: str = "auto"  # "bf16" autocast, "fp32", or "auto": bf16 where the hardware has it
     # optimisation ---------------------------------------------------------------------------
     epochs: int = 3
     batch_size: int = 8  # 8 sequences of ~30 tokens: ~2 s a step on 2 cores
@@ -109,6 +110,31 @@ class TrainResult:
 
 
 # --------------------------------------------------------------------------- model
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX); Linux only."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def autocast_dtype(precision: str, device_type: str) -> Any:
+    """The dtype the forward pass runs in under autocast, or None for plain fp32.
+
+    On 2 cores with AVX-512 BF16, a training step in bf16 autocast takes 0.59 s against 0.99 s in
+    fp32 (8 sequences, LoRA on 12 layers) with the same losses; without native bf16 the CPU
+    emulates it, slower than fp32, so "auto" keeps fp32 there.
+    """
+    import torch
+
+    if precision == "fp32":
+        return None
+    if precision == "bf16" or device_type == "cuda" or cpu_has_bf16():
+        return torch.bfloat16
+    return None
 
 
 def load_model(cfg: TrainConfig) -> tuple[Any, Any, Any]:
@@ -183,7 +209,9 @@ class OutputHead:
         return logits, labels
 
 
-def evaluate(head: OutputHead, items: list, batch_size: int, pad_id: int, device: Any) -> dict:
+def evaluate(
+    head: OutputHead, items: list, batch_size: int, pad_id: int, device: Any, dtype: Any = None
+) -> dict:
     """Validation loss and call accuracy, teacher-forced: one forward pass per batch.
 
     An example counts as correct when the argmax at every target position is the target token,
@@ -199,7 +227,8 @@ def evaluate(head: OutputHead, items: list, batch_size: int, pad_id: int, device
     with torch.no_grad():
         for indices in make_batches(items, batch_size, seed=0, epoch=0, shuffle=False):
             batch = collate([items[i] for i in indices], pad_id, device)
-            logits, labels = head(batch)
+            with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+                logits, labels = head(batch)
             loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
             tokens += len(labels)
             wrong = (logits.argmax(-1) != labels).float()  # [N]
@@ -377,6 +406,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     # 1. Settings and data first: bad input must stop the run before the model is even loaded.
     if cfg.head not in ("grammar", "full"):
         raise DataError(f"unknown head {cfg.head!r}: use 'grammar' or 'full'")
+    if cfg.precision not in ("auto", "bf16", "fp32"):
+        raise DataError(f"unknown precision {cfg.precision!r}: use 'auto', 'bf16' or 'fp32'")
     if not 0 <= cfg.ema < 1:
         raise DataError(f"ema must be in [0, 1), not {cfg.ema}: the decay of the weight average")
     train_examples = _sample(load_examples(cfg.data), cfg.max_examples, cfg.seed)
@@ -394,6 +425,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(cfg.seed)
     model, tokenizer, device = load_model(cfg)
+    dtype = autocast_dtype(cfg.precision, device.type)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     train_items = encode(train_examples, tokenizer, cfg.max_tokens)
     val_items = encode(val_examples, tokenizer, cfg.max_tokens)
@@ -441,7 +473,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         if not val_items:
             model.save_pretrained(out / "best")  # no validation: the latest is the best we know
             return None
-        scores = evaluate(head, val_items, cfg.batch_size * 2, pad_id, device)
+        scores = evaluate(head, val_items, cfg.batch_size * 2, pad_id, device, dtype)
         record({"step": state.step, "epoch": state.epoch, **scores})
         progress.note(f"val call accuracy {scores['val_accuracy']:.1%}")
         if scores["val_accuracy"] > state.best_accuracy:
@@ -470,7 +502,9 @@ def train(cfg: TrainConfig) -> TrainResult:
                 for indices in batches[state.batch :]:
                     tick = time.perf_counter()
                     batch = collate([train_items[i] for i in indices], pad_id, device)
-                    loss = F.cross_entropy(*head(batch))
+                    with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+                        logits, labels = head(batch)
+                    loss = F.cross_entropy(logits.float(), labels)
                     loss.backward()
                     torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
                     optimizer.step()
@@ -513,7 +547,14 @@ def train(cfg: TrainConfig) -> TrainResult:
     shutil.copytree(out / "best", adapter)
     _name_base(adapter / "adapter_config.json", cfg.base or BASE_MODEL_ID)
     result = TrainResult(
-        adapter, state, len(train_items), len(val_items), data_hash, val_hash, stopped, str(device)
+        adapter,
+        state,
+        len(train_items),
+        len(val_items),
+        data_hash,
+        val_hash,
+        stopped,
+        f"{device}, {'bf16 autocast' if dtype else 'fp32'}",
     )
     result.wall_seconds = time.time() - began
     write_card(adapter, cfg, result)

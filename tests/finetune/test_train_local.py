@@ -121,6 +121,12 @@ def test_an_ema_decay_outside_0_to_1_stops_before_the_model_loads(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_an_unknown_precision_stops_before_the_model_loads(tmp_path):
+    with pytest.raises(DataError, match="unknown precision 'fp16'"):
+        train(tiny_config(tmp_path, precision="fp16"))
+    assert not (tmp_path / "run").exists()
+
+
 def test_weight_average_follows_the_ramped_decay_and_swaps_back():
     from finetune.train_local import WeightAverage
 
@@ -186,6 +192,24 @@ def test_lora_on_the_top_layers_only_with_the_full_output_layer_also_learns(tmp_
     assert layers == {16, 17}  # Gemma 3 270M has 18 decoder layers
     evals = [h["val_loss"] for h in result.state.history if "val_loss" in h]
     assert evals[-1] < evals[0]
+
+
+@pytest.mark.model
+def test_bf16_autocast_trains_like_fp32_and_the_card_says_which_ran(tmp_path):
+    runs = {}
+    for precision in ("fp32", "bf16"):
+        cfg = tiny_config(tmp_path / precision, batch_size=2, precision=precision)
+        cfg.val = cfg.data
+        runs[precision] = train(cfg)
+    fp32, bf16 = (
+        [h["val_loss"] for h in runs[p].state.history if "val_loss" in h] for p in ("fp32", "bf16")
+    )
+    assert bf16[-1] < bf16[0]
+    # the same run in lower precision: close to fp32 at every evaluation, not identical
+    assert fp32 != bf16
+    assert all(abs(a - b) <= 0.05 * a + 0.02 for a, b in zip(fp32, bf16, strict=True))
+    assert "cpu, bf16 autocast" in (runs["bf16"].adapter / "README.md").read_text()
+    assert "cpu, fp32" in (runs["fp32"].adapter / "README.md").read_text()
 
 
 @pytest.mark.model
