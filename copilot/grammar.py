@@ -23,7 +23,9 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache, lru_cache
+from math import ceil, floor, isqrt
 
 from copilot.catalog import FUNCTION_NAMES, ToolCall, parameters_schema, validate_call
 
@@ -72,6 +74,34 @@ def _right_spans(right: str) -> list[tuple[int, int]]:
     return [(n * 10**k, min((n + 1) * 10**k - 1, _RIGHT_MAX)) for k in range(5 - len(right))]
 
 
+@lru_cache(maxsize=65536)
+def _lands(x: Fraction, operator: str, a: int, b: int, lo: int, hi: int) -> bool:
+    """Whether `x operator d` is an integer in [lo, hi] for some whole number d in [a, b].
+
+    Exact, not just the interval between the ends: `-120/1000` could pass for -0.12, but no
+    whole number of that form is an integer, and the decoder must never open a text it cannot
+    finish.
+    """
+    if operator == "-":
+        return x.denominator == 1 and x - b <= hi and x - a >= lo
+    if operator == "*":  # x * d is whole when d is a multiple of x's denominator
+        first, last = sorted((Fraction(lo) / x, Fraction(hi) / x))
+        start, end = max(a, ceil(first)), min(b, floor(last))
+        step = x.denominator
+        return start <= end and (end // step) * step >= start
+    if x.denominator != 1:  # a fraction divided by a whole number is never whole
+        return False
+    n = abs(x.numerator)
+    if n / b > max(abs(lo), abs(hi)):  # cheap bound first: every quotient is too large
+        return False
+    for i in range(1, isqrt(n) + 1):
+        if n % i == 0:
+            for d in (i, n // i):
+                if a <= d <= b and lo <= x / d <= hi:
+                    return True
+    return False
+
+
 @dataclass(frozen=True)
 class Slot:
     """A number inside a call: an integer or a decimal, with its inclusive range.
@@ -118,19 +148,12 @@ class Slot:
         )
 
     def _reachable(self, left: str, operator: str, spans: list[tuple[int, int]]) -> bool:
-        """Whether `left` `operator` some whole number in `spans` can land in the range.
-
-        Each operation is monotonic in its right-hand side, so a span's ends bound its values.
-        """
+        """Whether `left` `operator` some whole number in `spans` is an integer in the range."""
         x = evaluate(left)
         if x is None or x == 0:
             return False
-        lo, hi = Decimal(str(self.lo)), Decimal(str(self.hi))
-        for a, b in spans:
-            ends = (_apply(x, operator, Decimal(a)), _apply(x, operator, Decimal(b)))
-            if max(ends) >= lo and min(ends) <= hi:
-                return True
-        return False
+        lo, hi = ceil(Decimal(str(self.lo))), floor(Decimal(str(self.hi)))
+        return any(_lands(Fraction(x), operator, a, b, lo, hi) for a, b in spans)
 
     def _number_prefix(self, s: str) -> bool:
         """Whether some completion of the plain number `s` is in range."""

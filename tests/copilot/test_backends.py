@@ -255,6 +255,23 @@ def test_an_integer_may_be_written_as_one_operation(text, status):
     assert CallGrammar().status(text) == status
 
 
+@pytest.mark.parametrize(
+    ("left", "lo", "hi"), [("-120", -90, 30), ("7.5", -90, 30), ("600", 1, 120)]
+)
+def test_an_open_operation_always_has_a_valid_completion(left, lo, hi):
+    # The shipped adapter, with the range check off, wrote `tilt=-120/1000` and stopped there:
+    # -120/1000 lies in the range as a number, but no whole number of that form is an integer.
+    from copilot.grammar import Slot
+
+    slot = Slot("int", lo, hi)
+    for operator in "*/-":
+        finished = [str(d) for d in range(1, 10000) if slot.complete(f"{left}{operator}{d}")]
+        for n in range(1, 10000):
+            for right in {str(n), str(n)[:-1]}:
+                text = f"{left}{operator}{right}"
+                assert slot.prefix(text) == any(f.startswith(right) for f in finished), text
+
+
 def test_several_calls_only_when_allowed():
     two = "return_to_home()\ncalibrate_sensors()"
     assert CallGrammar(max_calls=2).status(two) == COMPLETE
