@@ -8,6 +8,7 @@ after training by `add_evaluation`), and the Gemma terms the weights are under.
 from __future__ import annotations
 
 import json
+import math
 import platform
 import re
 from dataclasses import asdict
@@ -89,6 +90,24 @@ def read_card_figures(folder: str | Path) -> dict:
     return json.loads(match[1])
 
 
+def _budget_note(cfg: TrainConfig, result: TrainResult) -> list[str]:
+    """How to replay a run its time budget cut short, on a machine of any speed."""
+    if result.stopped != "time budget":
+        return []
+    span = cfg.schedule_steps or math.ceil(result.n_train / cfg.batch_size) * cfg.epochs
+    if cfg.max_steps:
+        span = min(span, cfg.max_steps)
+    step = result.state.step
+    return [
+        "",
+        f"The time budget stopped this run at step {step} of the {span} its learning-rate "
+        "schedule spans, so a faster or slower machine would stop elsewhere. To train this "
+        f"adapter anywhere, replace `--max-minutes {cfg.max_minutes:g}` with "
+        f"`--max-steps {step} --schedule-steps {span}`, and keep `--precision` "
+        f"{'bf16' if 'bf16' in result.device else 'fp32'}.",
+    ]
+
+
 def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
     """The card's Markdown text."""
     state = result.state
@@ -144,6 +163,7 @@ def render_card(folder: Path, cfg: TrainConfig, result: TrainResult) -> str:
         cfg.command
         or f"python -m finetune train --backend local --data {cfg.data} --val {cfg.val}",
         "```",
+        *_budget_note(cfg, result),
         "",
         "## Hyperparameters",
         "",

@@ -213,6 +213,20 @@ def test_bf16_autocast_trains_like_fp32_and_the_card_says_which_ran(tmp_path):
 
 
 @pytest.mark.model
+def test_a_run_cut_by_its_time_budget_says_how_to_replay_it_by_steps(tmp_path):
+    cut = train(tiny_config(tmp_path / "cut", max_minutes=1e-6, precision="fp32"))
+    assert (cut.stopped, cut.state.step) == ("time budget", 1)
+    card = (cut.adapter / "README.md").read_text()
+    assert "replace `--max-minutes 1e-06` with `--max-steps 1 --schedule-steps 12`" in card
+    replay = train(
+        tiny_config(tmp_path / "replay", max_steps=1, schedule_steps=12, precision="fp32")
+    )
+    a, b = lora_weights(cut.adapter), lora_weights(replay.adapter)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert "time budget stopped" not in (replay.adapter / "README.md").read_text()
+
+
+@pytest.mark.model
 def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
     straight = train(tiny_config(tmp_path / "a"))  # 3 epochs x 4 steps, never interrupted
 
