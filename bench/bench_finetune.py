@@ -91,10 +91,12 @@ def shipped_recipe() -> dict[str, Any] | None:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    from finetune.train_local import cpu_has_bf16
+    import torch
+
+    from finetune.train_local import autocast_dtype
 
     speeds = [measure_speed(quick, "fp32")]
-    if not speeds[0]["device"].startswith("cpu") or cpu_has_bf16():
+    if autocast_dtype("auto", "cuda" if torch.cuda.is_available() else "cpu") is not None:
         speeds.append(measure_speed(quick, "auto"))
     recipe = shipped_recipe()
     rows = [

@@ -54,11 +54,10 @@ _TUNABLE = {
 }
 
 
-_CHOICES = {"head": ["grammar", "full"], "precision": ["auto", "bf16", "fp32"]}
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from finetune.train_local import TrainConfig
+    from finetune.train_local import HEADS, PRECISIONS, TrainConfig
+
+    choices = {"head": HEADS, "precision": PRECISIONS}
 
     defaults = TrainConfig()
     parser.add_argument("--backend", choices=["local", "openai"], default="local")
@@ -76,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "--" + name.replace("_", "-"),
             type=type(default),
             default=default,
-            choices=_CHOICES.get(name),
+            choices=choices.get(name),
             help=f"{text} (default {default})",
         )
     remote = parser.add_argument_group("openai options")

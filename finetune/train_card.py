@@ -8,7 +8,6 @@ after training by `add_evaluation`), and the Gemma terms the weights are under.
 from __future__ import annotations
 
 import json
-import math
 import platform
 import re
 from dataclasses import asdict
@@ -94,17 +93,14 @@ def _budget_note(cfg: TrainConfig, result: TrainResult) -> list[str]:
     """How to replay a run its time budget cut short, on a machine of any speed."""
     if result.stopped != "time budget":
         return []
-    span = cfg.schedule_steps or math.ceil(result.n_train / cfg.batch_size) * cfg.epochs
-    if cfg.max_steps:
-        span = min(span, cfg.max_steps)
-    step = result.state.step
+    step, span = result.state.step, result.schedule_steps
     return [
         "",
         f"The time budget stopped this run at step {step} of the {span} its learning-rate "
         "schedule spans, so a faster or slower machine would stop elsewhere. To train this "
         f"adapter anywhere, replace `--max-minutes {cfg.max_minutes:g}` with "
         f"`--max-steps {step} --schedule-steps {span}`, and keep `--precision` "
-        f"{'bf16' if 'bf16' in result.device else 'fp32'}.",
+        f"{'bf16' if result.bf16 else 'fp32'}.",
     ]
 
 

@@ -21,6 +21,8 @@ from typing import Any
 from finetune.train_data import DataError, collate, encode, file_sha256, load_examples, make_batches
 
 BASE_MODEL_ID = "google/gemma-3-270m"  # what the embedded GGUF was made from, named in the card
+HEADS = ("grammar", "full")
+PRECISIONS = ("auto", "bf16", "fp32")
 
 
 @dataclass
@@ -97,7 +99,9 @@ class TrainResult:
     data_sha256: str
     val_sha256: str | None
     stopped: str  # "epochs", "early stopping", "target accuracy", "time budget" or "step limit"
-    device: str
+    device: str  # where it ran and in what precision: "cpu, bf16 autocast"
+    schedule_steps: int = 0  # the steps the learning-rate schedule spans
+    bf16: bool = False  # whether the forward pass ran in bf16 autocast
     wall_seconds: float = 0.0  # the whole call: loading, tokenising, training, validation, saving
 
     @property
@@ -404,10 +408,10 @@ def train(cfg: TrainConfig) -> TrainResult:
     from finetune.train_progress import TrainProgress
 
     # 1. Settings and data first: bad input must stop the run before the model is even loaded.
-    if cfg.head not in ("grammar", "full"):
-        raise DataError(f"unknown head {cfg.head!r}: use 'grammar' or 'full'")
-    if cfg.precision not in ("auto", "bf16", "fp32"):
-        raise DataError(f"unknown precision {cfg.precision!r}: use 'auto', 'bf16' or 'fp32'")
+    for setting, allowed in (("head", HEADS), ("precision", PRECISIONS)):
+        if getattr(cfg, setting) not in allowed:
+            names = ", ".join(repr(a) for a in allowed)
+            raise DataError(f"unknown {setting} {getattr(cfg, setting)!r}: use one of {names}")
     if not 0 <= cfg.ema < 1:
         raise DataError(f"ema must be in [0, 1), not {cfg.ema}: the decay of the weight average")
     train_examples = _sample(load_examples(cfg.data), cfg.max_examples, cfg.seed)
@@ -555,6 +559,8 @@ def train(cfg: TrainConfig) -> TrainResult:
         val_hash,
         stopped,
         f"{device}, {'bf16 autocast' if dtype else 'fp32'}",
+        schedule_steps=total_steps,
+        bf16=dtype is not None,
     )
     result.wall_seconds = time.time() - began
     write_card(adapter, cfg, result)
