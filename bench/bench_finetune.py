@@ -2,8 +2,10 @@
 
 - Time per 100 examples: a short real training run (default hyperparameters: r=16 on attention +
   MLP, batch 8) on a seeded sample of `data/train.jsonl`; the figure is the median step time
-  scaled to 100 examples, so a slow first step does not skew it. Once in fp32 and once in the
-  precision `--precision auto` picks here (bf16 autocast where the CPU has native bf16).
+  scaled to 100 examples, so a slow first step does not skew it (the first step is shown apart:
+  with compiled layers it includes the compiling). Once in fp32, once in the precision
+  `--precision auto` picks here (bf16 autocast where the CPU has native bf16), and once more with
+  the decoder layers compiled where `--compile auto` compiles them (a CPU with a C++ compiler).
 - The shipped adapter: wall time, examples, steps and size, read from the figures its model card
   carries (`assets/adapters/drone-lora/README.md`), against the 15-minute target.
 
@@ -57,7 +59,7 @@ def _sample_data(folder: Path) -> Path:
     return path
 
 
-def measure_speed(quick: bool, precision: str = "auto") -> dict[str, Any]:
+def measure_speed(quick: bool, precision: str = "auto", compile: str = "off") -> dict[str, Any]:
     """Train briefly and time it: seconds per 100 examples from the median step."""
     from finetune.train_local import TrainConfig, train
 
@@ -65,13 +67,14 @@ def measure_speed(quick: bool, precision: str = "auto") -> dict[str, Any]:
         data = _sample_data(Path(tmp))
         n = 24 if quick else 96
         cfg = TrainConfig(data=str(data), val=None, out=str(Path(tmp) / "run"), epochs=1,
-                          max_examples=n, quiet=True, precision=precision)  # fmt: skip
+                          max_examples=n, quiet=True, precision=precision, compile=compile)  # fmt: skip
         result = train(cfg)
     steps = [h for h in result.state.history if "seconds" in h]
     per_example = statistics.median(h["seconds"] / h["examples"] for h in steps)
     return {
         "per_100_s": round(per_example * 100, 1),
         "steps": len(steps),
+        "first_step_s": steps[0]["seconds"],
         "examples": result.state.examples,
         "wall_s": round(result.wall_seconds, 1),
         "data": str(data.relative_to(ROOT)) if data == DATA else "built-in sample",
@@ -93,15 +96,19 @@ def shipped_recipe() -> dict[str, Any] | None:
 def run(quick: bool = False) -> dict[str, Any]:
     import torch
 
-    from finetune.train_local import autocast_dtype
+    from finetune.train_local import autocast_dtype, compiles
 
+    device_type = "cuda" if torch.cuda.is_available() else "cpu"
     speeds = [measure_speed(quick, "fp32")]
-    if autocast_dtype("auto", "cuda" if torch.cuda.is_available() else "cpu") is not None:
+    if autocast_dtype("auto", device_type) is not None:
         speeds.append(measure_speed(quick, "auto"))
+    if compiles("auto", device_type):
+        speeds.append(measure_speed(quick, "auto", "auto"))
     recipe = shipped_recipe()
     rows = [
         {
-            "figure": f"local LoRA fine-tune, time per 100 examples ({speed['device']}, r=16, batch 8)",
+            "figure": f"local LoRA fine-tune, time per 100 examples ({speed['device']}, r=16, "
+            f"batch 8; first step {speed['first_step_s']:.0f} s)",
             "value": speed["per_100_s"],
             "unit": "s",
             "anchor": f"DESIGN throwaway: {DESIGN_PER_100:.0f} s",

@@ -39,6 +39,7 @@ _TUNABLE = {
     "layers": "LoRA on the top N decoder layers (0 = all)",
     "head": "softmax over the grammar's tokens, as decoded ('grammar'), or all ('full')",
     "precision": "bf16 autocast, fp32, or auto (bf16 where the CPU or GPU has it)",
+    "compile": "torch.compile each decoder layer: on, off, or auto (on a CPU with a C++ compiler)",
     "warmup_steps": "linear warm-up steps",
     "ema": "validate and save a moving average of the weights with this decay (0 = off)",
     "max_examples": "train on a seeded sample of this many (0 = all)",
@@ -55,9 +56,9 @@ _TUNABLE = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from finetune.train_local import HEADS, PRECISIONS, TrainConfig
+    from finetune.train_local import COMPILES, HEADS, PRECISIONS, TrainConfig
 
-    choices = {"head": HEADS, "precision": PRECISIONS}
+    choices = {"head": HEADS, "precision": PRECISIONS, "compile": COMPILES}
 
     defaults = TrainConfig()
     parser.add_argument("--backend", choices=["local", "openai"], default="local")

@@ -99,8 +99,8 @@ def _budget_note(cfg: TrainConfig, result: TrainResult) -> list[str]:
         f"The time budget stopped this run at step {step} of the {span} its learning-rate "
         "schedule spans, so a faster or slower machine would stop elsewhere. To train this "
         f"adapter anywhere, replace `--max-minutes {cfg.max_minutes:g}` with "
-        f"`--max-steps {step} --schedule-steps {span}`, and keep `--precision` "
-        f"{'bf16' if result.bf16 else 'fp32'}.",
+        f"`--max-steps {step} --schedule-steps {span}`, and keep `--precision "
+        f"{'bf16' if result.bf16 else 'fp32'}` and `--compile {'on' if result.compiled else 'off'}`.",
     ]
 
 

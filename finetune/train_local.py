@@ -23,6 +23,7 @@ from finetune.train_data import DataError, collate, encode, file_sha256, load_ex
 BASE_MODEL_ID = "google/gemma-3-270m"  # what the embedded GGUF was made from, named in the card
 HEADS = ("grammar", "full")
 PRECISIONS = ("auto", "bf16", "fp32")
+COMPILES = ("auto", "on", "off")
 
 
 @dataclass
@@ -51,9 +52,10 @@ class TrainConfig:
     layers: int = 0  # LoRA on the top N decoder layers only (0 = all 18): backward stops below them
     head: str = "grammar"  # softmax over the tokens a call can contain (as decoded), or "full"
     precision: str = "auto"  # "bf16" autocast, "fp32", or "auto": bf16 where the hardware has it
+    compile: str = "auto"  # torch.compile each decoder layer: "on", "off", or "auto" (CPU + C++)
     # optimisation ---------------------------------------------------------------------------
     epochs: int = 3
-    batch_size: int = 8  # 8 sequences of ~30 tokens: ~2 s a step on 2 cores
+    batch_size: int = 8  # 8 sequences of ~30 tokens: ~0.7 s a step on 2 cores in bf16
     lr: float = 5e-4  # LoRA tolerates a high rate; 5e-4 learns the format within ~30 steps
     warmup_steps: int = 10  # linear warm-up, then cosine decay to min_lr_ratio * lr
     min_lr_ratio: float = 0.1
@@ -102,6 +104,7 @@ class TrainResult:
     device: str  # where it ran and in what precision: "cpu, bf16 autocast"
     schedule_steps: int = 0  # the steps the learning-rate schedule spans
     bf16: bool = False  # whether the forward pass ran in bf16 autocast
+    compiled: bool = False  # whether the decoder layers ran compiled (torch.compile)
     wall_seconds: float = 0.0  # the whole call: loading, tokenising, training, validation, saving
 
     @property
@@ -139,6 +142,29 @@ def autocast_dtype(precision: str, device_type: str) -> Any:
     if precision == "bf16" or device_type == "cuda" or cpu_has_bf16():
         return torch.bfloat16
     return None
+
+
+def compiles(setting: str, device_type: str) -> bool:
+    """Whether `--compile SETTING` compiles the decoder layers on this device.
+
+    Measured on 2 CPU cores (bf16 autocast, batch 16, LoRA on the top 12 layers, the shipped
+    data): 6.99 s per 100 examples compiled against 9.50 eager. The compiling happens in the first
+    step: 71 s with an empty compile cache (/tmp/torchinductor_*), 42 s with a warm one. Inductor writes C++ kernels on a CPU, so "auto" compiles there when a C++
+    compiler is on the PATH; GPUs stay eager because nothing was measured on one.
+    """
+    native = device_type == "cpu" and any(shutil.which(cxx) for cxx in ("g++", "c++"))
+    return setting == "on" or (setting == "auto" and native)
+
+
+def compile_layers(model: Any) -> None:
+    """Compile each decoder layer in place with torch.compile.
+
+    Layer by layer, the compiler builds one graph per kind of layer and reuses it for the others;
+    compiling the whole model at once ran a little faster (6.56 s per 100 examples) but took 240 s
+    to compile. In place, the weights keep the names peft saves them under.
+    """
+    for layer in model.get_base_model().model.layers:
+        layer.compile(dynamic=True)  # sequence lengths and batch sizes vary from step to step
 
 
 def load_model(cfg: TrainConfig) -> tuple[Any, Any, Any]:
@@ -408,7 +434,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     from finetune.train_progress import TrainProgress
 
     # 1. Settings and data first: bad input must stop the run before the model is even loaded.
-    for setting, allowed in (("head", HEADS), ("precision", PRECISIONS)):
+    for setting, allowed in (("head", HEADS), ("precision", PRECISIONS), ("compile", COMPILES)):
         if getattr(cfg, setting) not in allowed:
             names = ", ".join(repr(a) for a in allowed)
             raise DataError(f"unknown {setting} {getattr(cfg, setting)!r}: use one of {names}")
@@ -430,6 +456,9 @@ def train(cfg: TrainConfig) -> TrainResult:
         torch.cuda.manual_seed_all(cfg.seed)
     model, tokenizer, device = load_model(cfg)
     dtype = autocast_dtype(cfg.precision, device.type)
+    compiled = compiles(cfg.compile, device.type)
+    if compiled:
+        compile_layers(model)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     train_items = encode(train_examples, tokenizer, cfg.max_tokens)
     val_items = encode(val_examples, tokenizer, cfg.max_tokens)
@@ -558,9 +587,10 @@ def train(cfg: TrainConfig) -> TrainResult:
         data_hash,
         val_hash,
         stopped,
-        f"{device}, {'bf16 autocast' if dtype else 'fp32'}",
+        f"{device}, {'bf16 autocast' if dtype else 'fp32'}{', compiled layers' if compiled else ''}",
         schedule_steps=total_steps,
         bf16=dtype is not None,
+        compiled=compiled,
     )
     result.wall_seconds = time.time() - began
     write_card(adapter, cfg, result)

@@ -67,7 +67,7 @@ def tiny_config(tmp_path: Path, **overrides) -> TrainConfig:
     data = write_jsonl(tmp_path / "train.jsonl", CASES[:4])
     values = dict(
         data=str(data), val=None, out=str(tmp_path / "run"), epochs=3, batch_size=1, rank=4,
-        alpha=8, lr=2e-3, warmup_steps=1, quiet=True,
+        alpha=8, lr=2e-3, warmup_steps=1, quiet=True, compile="off",
     )  # fmt: skip
     return TrainConfig(**{**values, **overrides})
 
@@ -213,6 +213,29 @@ def test_bf16_autocast_trains_like_fp32_and_the_card_says_which_ran(tmp_path):
 
 
 @pytest.mark.model
+def test_compiled_layers_train_like_eager_layers_and_the_card_says_which_ran(tmp_path):
+    runs = {}
+    for setting in ("off", "on"):
+        cfg = tiny_config(tmp_path / setting, precision="fp32", compile=setting, epochs=1)
+        runs[setting] = train(cfg)
+    eager, compiled = (
+        [h["loss"] for h in runs[s].state.history if "loss" in h] for s in ("off", "on")
+    )
+    assert compiled[-1] < compiled[0]
+    # the same arithmetic, fused differently: equal to float rounding, step by step
+    assert compiled == pytest.approx(eager, rel=1e-3, abs=1e-4)
+    assert (runs["off"].compiled, runs["on"].compiled) == (False, True)
+    assert "cpu, fp32, compiled layers" in (runs["on"].adapter / "README.md").read_text()
+    assert "compiled layers" not in (runs["off"].adapter / "README.md").read_text()
+
+
+def test_an_unknown_compile_setting_stops_before_the_model_loads(tmp_path):
+    with pytest.raises(DataError, match="unknown compile 'yes'"):
+        train(tiny_config(tmp_path, compile="yes"))
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.model
 def test_a_run_cut_by_its_time_budget_says_how_to_replay_it_by_steps(tmp_path):
     cut = train(tiny_config(tmp_path / "cut", max_minutes=1e-6, precision="fp32"))
     assert (cut.stopped, cut.state.step) == ("time budget", 1)
@@ -233,7 +256,8 @@ def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
     # The same run as a real process, stopped by Ctrl-C (SIGINT) after its first step.
     cut = tiny_config(tmp_path / "b")
     command = [sys.executable, "-m", "finetune", "train", "--val", "", "--quiet"]
-    for key in ("data", "out", "epochs", "batch_size", "rank", "alpha", "lr", "warmup_steps"):
+    keys = ("data", "out", "epochs", "batch_size", "rank", "alpha", "lr", "warmup_steps", "compile")
+    for key in keys:
         command += ["--" + key.replace("_", "-"), str(getattr(cut, key))]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     log = Path(cut.out) / "log.jsonl"
