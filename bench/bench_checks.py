@@ -33,8 +33,8 @@ from finetune.dataset import to_example  # noqa: E402
 from finetune.generate import generate  # noqa: E402
 from finetune.teacher_templates import TemplateTeacher  # noqa: E402
 
-# The shipped adapter's data: python -m finetune generate --n 11000 --seed 7 --value-rejects 0.33
-SHIPPED_DATA = {"n": 11000, "seed": 7, "value_rejects": 0.33}
+# The shipped adapter's data: python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33
+SHIPPED_DATA = {"n": 13000, "seed": 7, "value_rejects": 0.33}
 
 
 def leads(quick: bool) -> list[tuple[bool, list[tuple[str, float]], str]]:

@@ -29,7 +29,7 @@ HELP = "generate verified fine-tuning data (templates offline, or any OpenAI-com
 EXAMPLES = """examples:
   python -m finetune generate --teacher templates --n 2500 --seed 7 --out data/
   # the shipped adapter's data: a third of the out-of-range and enum-miss rejects
-  python -m finetune generate --n 11000 --seed 7 --value-rejects 0.33 --out data-11k/
+  python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33 --out data-13k/
   # twice the default multi-turn share (it takes the place of positives, not rejects)
   python -m finetune generate --n 6500 --context-share 0.2 --out data-mt/
   python -m finetune generate --teacher gpt-4o --n 600 --per-call 2 --out data-gpt4o/

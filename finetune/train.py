@@ -9,17 +9,18 @@ from dataclasses import fields
 
 HELP = "fine-tune: a LoRA adapter on this machine, or an OpenAI fine-tuning job"
 EXAMPLES = """examples:
-  # the shipped adapter (14.6 min on 2 CPU cores with native bf16; a GPU is used when present),
-  # on the data of `python -m finetune generate --n 11000 --seed 7 --value-rejects 0.33 --out data-11k/`;
-  # the budget stops it at step 592 here, so to replay it elsewhere use --max-steps 592 --schedule-steps 610
-  python -m finetune train --backend local --data data-11k/train.jsonl --val data-11k/val.jsonl \\
+  # the shipped adapter (14.6 min on 2 CPU cores with native bf16 and compiled layers; a GPU is used
+  # when present), on the data of `python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33
+  # --out data-13k/`; the budget stops it at step 675 here, so to replay it elsewhere use
+  # --max-steps 675 --schedule-steps 713 --precision bf16 --compile on
+  python -m finetune train --backend local --data data-13k/train.jsonl --val data-13k/val.jsonl \\
       --out runs/ft-drone --export assets/adapters/drone-lora --seed 43 --lr 1.4e-3 --batch-size 16 \\
       --ema 0.99 --epochs 1 --layers 12 --eval-every 75 --val-limit 128 --patience 3 --max-minutes 14.5
   # a quick recipe on the smaller data of `generate --n 5500 --seed 7 --value-rejects 0.33 --out data/`
   python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl \\
       --out runs/ft-new --lr 1e-3 --epochs 1 --layers 12 --eval-every 150 --ema 0.99
   # continue after an interruption (Ctrl-C saves a checkpoint): the same command + --resume
-  python -m finetune train --backend local --data data-11k/train.jsonl --val data-11k/val.jsonl \\
+  python -m finetune train --backend local --data data-13k/train.jsonl --val data-13k/val.jsonl \\
       --out runs/ft-drone --export assets/adapters/drone-lora --resume
   # an OpenAI job: checks the file, shows the cost, asks before uploading
   python -m finetune train --backend openai --model gpt-4o-mini-2024-07-18 --data data/train.jsonl
