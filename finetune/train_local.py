@@ -148,9 +148,10 @@ def compiles(setting: str, device_type: str) -> bool:
     """Whether `--compile SETTING` compiles the decoder layers on this device.
 
     Measured on 2 CPU cores (bf16 autocast, batch 16, LoRA on the top 12 layers, the shipped
-    data): 6.99 s per 100 examples compiled against 9.50 eager. The compiling happens in the first
-    step: 71 s with an empty compile cache (/tmp/torchinductor_*), 42 s with a warm one. Inductor writes C++ kernels on a CPU, so "auto" compiles there when a C++
-    compiler is on the PATH; GPUs stay eager because nothing was measured on one.
+    data): 6.99 s per 100 examples compiled against 9.50 eager. The compiling happens in the
+    first step: 71 s with an empty compile cache (/tmp/torchinductor_*), 42 s with a warm one.
+    Inductor writes C++ kernels on a CPU, so "auto" compiles there when a C++ compiler is on the
+    PATH; GPUs stay eager because nothing was measured on one.
     """
     native = device_type == "cpu" and any(shutil.which(cxx) for cxx in ("g++", "c++"))
     return setting == "on" or (setting == "auto" and native)

@@ -22,7 +22,7 @@ from copilot.prompts import SEED_SYSTEM_PROMPT
 from finetune.__main__ import main
 from finetune.train_card import add_evaluation
 from finetune.train_data import DataError, Encoded, load_examples, make_batches
-from finetune.train_local import TrainConfig, train
+from finetune.train_local import TrainConfig, compiles, train
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
@@ -213,11 +213,17 @@ def test_bf16_autocast_trains_like_fp32_and_the_card_says_which_ran(tmp_path):
 
 
 @pytest.mark.model
+@pytest.mark.skipif(not compiles("auto", "cpu"), reason="torch.compile needs a C++ compiler")
 def test_compiled_layers_train_like_eager_layers_and_the_card_says_which_ran(tmp_path):
-    runs = {}
+    from torch._dynamo.utils import counters
+
+    runs, graphs = {}, {}
     for setting in ("off", "on"):
+        counters.clear()
         cfg = tiny_config(tmp_path / setting, precision="fp32", compile=setting, epochs=1)
         runs[setting] = train(cfg)
+        graphs[setting] = counters["stats"]["unique_graphs"]  # graphs torch.compile captured
+    assert graphs["off"] == 0 and graphs["on"] > 0
     eager, compiled = (
         [h["loss"] for h in runs[s].state.history if "loss" in h] for s in ("off", "on")
     )
