@@ -265,7 +265,15 @@ def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
     keys = ("data", "out", "epochs", "batch_size", "rank", "alpha", "lr", "warmup_steps", "compile")
     for key in keys:
         command += ["--" + key.replace("_", "-"), str(getattr(cut, key))]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as at a terminal, even where this suite runs in the background (a shell starts
+    # background jobs with SIGINT ignored, and the child would inherit that and never stop).
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     log = Path(cut.out) / "log.jsonl"
     deadline = time.monotonic() + 120
     while not (log.exists() and log.read_text().strip()) and time.monotonic() < deadline:
