@@ -57,9 +57,7 @@ _TUNABLE = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from finetune.train_local import COMPILES, HEADS, PRECISIONS, TrainConfig
-
-    choices = {"head": HEADS, "precision": PRECISIONS, "compile": COMPILES}
+    from finetune.train_local import CHOICES, TrainConfig
 
     defaults = TrainConfig()
     parser.add_argument("--backend", choices=["local", "openai"], default="local")
@@ -77,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "--" + name.replace("_", "-"),
             type=type(default),
             default=default,
-            choices=choices.get(name),
+            choices=CHOICES.get(name),
             help=f"{text} (default {default})",
         )
     remote = parser.add_argument_group("openai options")

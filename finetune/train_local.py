@@ -21,9 +21,12 @@ from typing import Any
 from finetune.train_data import DataError, collate, encode, file_sha256, load_examples, make_batches
 
 BASE_MODEL_ID = "google/gemma-3-270m"  # what the embedded GGUF was made from, named in the card
-HEADS = ("grammar", "full")
-PRECISIONS = ("auto", "bf16", "fp32")
-COMPILES = ("auto", "on", "off")
+# The settings with a fixed set of values, checked before any work and offered by the CLI.
+CHOICES = {
+    "head": ("grammar", "full"),
+    "precision": ("auto", "bf16", "fp32"),
+    "compile": ("auto", "on", "off"),
+}
 
 
 @dataclass
@@ -435,7 +438,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     from finetune.train_progress import TrainProgress
 
     # 1. Settings and data first: bad input must stop the run before the model is even loaded.
-    for setting, allowed in (("head", HEADS), ("precision", PRECISIONS), ("compile", COMPILES)):
+    for setting, allowed in CHOICES.items():
         if getattr(cfg, setting) not in allowed:
             names = ", ".join(repr(a) for a in allowed)
             raise DataError(f"unknown {setting} {getattr(cfg, setting)!r}: use one of {names}")
