@@ -36,6 +36,7 @@ examples:
   python -m evaluation --model gpt-4o-mini --concurrency 8   # needs OPENAI_API_KEY
   python -m evaluation --model my-model --base-url http://127.0.0.1:8000/v1
   python -m evaluation --suite my_cases.jsonl --model replay:answers.jsonl --format json
+  python -m evaluation --suite data-13k/val.jsonl --model local-ft   # a fine-tuning file, decoded
   python -m evaluation --model local-ft --fail-under 95 --fail-metric call   # for CI
   python -m evaluation --resume runs/20261126-170000     # finish a run that was killed
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--suite", action="append", metavar="NAME|PATH",
         help=f"a shipped suite ({', '.join(known_suites()) or 'none'}), 'all', or any JSONL file "
-        f"in the suite format; repeatable (default: {' '.join(DEFAULT_SUITES)})")  # fmt: skip
+        f"in the suite format or the OpenAI fine-tuning format; repeatable (default: {' '.join(DEFAULT_SUITES)})")  # fmt: skip
     add("--model", action="append", metavar="NAME",
         help=f"local-base, local-ft, an OpenAI model, replay:PATH ...; repeatable "
         f"(default: {' '.join(DEFAULT_MODELS)})")  # fmt: skip

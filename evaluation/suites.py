@@ -8,6 +8,11 @@
 `expected` lists acceptable calls (any one matches). Optional keys: `setup` (calls applied to a
 fresh simulator before the case) and `history` (earlier chat messages). A malformed line is
 reported as `file:line: reason` and skipped; the valid lines still run.
+
+A fine-tuning file reads as a suite too: a line in the OpenAI chat format (`{"messages": [...]}`,
+as `python -m finetune generate` writes them) is the case whose prompt is the last user message,
+whose expected calls are the assistant's answer, and whose history is what came before. So
+`--suite data/val.jsonl` decodes a validation file the way the suites are decoded.
 """
 
 from __future__ import annotations
@@ -105,10 +110,32 @@ def _history(value: Any) -> tuple[dict[str, Any], ...]:
     return tuple(value)
 
 
+def _from_chat(messages: Any) -> dict[str, Any]:
+    """A fine-tuning example's messages as a suite record (system messages dropped)."""
+    turns = [m for m in messages if isinstance(m, dict) and m.get("role") != "system"]
+    if len(turns) < 2 or turns[-2].get("role") != "user" or turns[-1].get("role") != "assistant":
+        raise _BadLine("'messages' must end with a user message and the assistant's answer")
+    expected = []
+    for i, item in enumerate(turns[-1].get("tool_calls") or []):
+        function = item.get("function") if isinstance(item, dict) else None
+        try:
+            arguments = json.loads((function or {}).get("arguments") or "{}")
+        except (TypeError, json.JSONDecodeError):
+            raise _BadLine(f"tool_calls[{i}] has no JSON arguments") from None
+        expected.append({"name": (function or {}).get("name"), "arguments": arguments})
+    name = expected[0]["name"] if expected else ""
+    return {"prompt": turns[-2].get("content"), "expected": expected, "history": turns[:-2],
+            "category": name if isinstance(name, str) else ""}  # fmt: skip
+
+
 def parse_case(suite: str, record: Any, line: int) -> Case:
     """One decoded line as a `Case`; raises ValueError with a one-line reason."""
     if not isinstance(record, dict):
         raise _BadLine("a case must be a JSON object")
+    if "messages" in record:
+        if not isinstance(record["messages"], list):
+            raise _BadLine("'messages' must be a list of chat messages")
+        record = _from_chat(record["messages"])
     prompt = record.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise _BadLine("'prompt' must be a non-empty string")

@@ -97,3 +97,43 @@ def test_resolve_names_paths_all_and_default(tmp_path: Path) -> None:
     ]
     with pytest.raises(SuiteNotFound, match=r"known: .*challenging"):
         resolve_suites(["nope"])
+
+
+def test_a_fine_tuning_file_reads_as_a_suite(tmp_path: Path) -> None:
+    """What `python -m finetune generate` writes (OpenAI chat format) decodes like a suite."""
+    from finetune.generate import generate, write_dataset
+    from finetune.overlap import OverlapIndex
+    from finetune.teacher_templates import TemplateTeacher
+
+    data = generate(TemplateTeacher(), 150, seed=5, index=OverlapIndex([]))
+    write_dataset(data, tmp_path, index=OverlapIndex([]))
+    suite = load_suite(tmp_path / "train.jsonl")
+    assert suite.errors == []
+    assert [(c.prompt, c.expected[0]) for c in suite.cases] == [
+        (s.prompt, s.call) for s in data.train
+    ]
+    follow_up = next(c for c in suite.cases if c.history)
+    assert [m["role"] for m in follow_up.history][:2] == ["user", "assistant"]
+    assert all(m["role"] != "system" for c in suite.cases for m in c.history)
+
+
+def test_a_bad_fine_tuning_line_is_reported_and_skipped(tmp_path: Path) -> None:
+    def chat(arguments: str, last: str = "assistant") -> str:
+        call = {"type": "function", "function": {"name": "takeoff_drone", "arguments": arguments}}
+        return json.dumps({"messages": [
+            {"role": "system", "content": "You fly a drone."},
+            {"role": "user", "content": "Take off to 50 m"},
+            {"role": last, "content": None, "tool_calls": [call]},
+        ]})  # fmt: skip
+
+    path = write(
+        tmp_path / "ft.jsonl",
+        [chat('{"altitude": 50}'), chat("{altitude"), chat('{"altitude": 50}', last="user")],
+    )
+    suite = load_suite(path)
+    assert [str(c.expected[0]) for c in suite.cases] == ["takeoff_drone(altitude=50)"]
+    assert suite.cases[0].category == "takeoff_drone" and suite.cases[0].history == ()
+    assert [str(e) for e in suite.errors] == [
+        f"{path}:2: tool_calls[0] has no JSON arguments",
+        f"{path}:3: 'messages' must end with a user message and the assistant's answer",
+    ]
