@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--suite", action="append", metavar="NAME|PATH",
         help=f"a shipped suite ({', '.join(known_suites()) or 'none'}), 'all', or any JSONL file "
-        f"in the suite format or the OpenAI fine-tuning format; repeatable (default: {' '.join(DEFAULT_SUITES)})")  # fmt: skip
+        f"in the suite format or the OpenAI fine-tuning format; repeatable "
+        f"(default: {' '.join(DEFAULT_SUITES)})")  # fmt: skip
     add("--model", action="append", metavar="NAME",
         help=f"local-base, local-ft, an OpenAI model, replay:PATH ...; repeatable "
         f"(default: {' '.join(DEFAULT_MODELS)})")  # fmt: skip

@@ -112,18 +112,23 @@ def _history(value: Any) -> tuple[dict[str, Any], ...]:
 
 def _from_chat(messages: Any) -> dict[str, Any]:
     """A fine-tuning example's messages as a suite record (system messages dropped)."""
+    if not isinstance(messages, list):
+        raise _BadLine("'messages' must be a list of chat messages")
     turns = [m for m in messages if isinstance(m, dict) and m.get("role") != "system"]
     if len(turns) < 2 or turns[-2].get("role") != "user" or turns[-1].get("role") != "assistant":
         raise _BadLine("'messages' must end with a user message and the assistant's answer")
     expected = []
     for i, item in enumerate(turns[-1].get("tool_calls") or []):
         function = item.get("function") if isinstance(item, dict) else None
+        function = function if isinstance(function, dict) else {}
         try:
-            arguments = json.loads((function or {}).get("arguments") or "{}")
+            arguments = json.loads(function.get("arguments") or "{}")
         except (TypeError, json.JSONDecodeError):
             raise _BadLine(f"tool_calls[{i}] has no JSON arguments") from None
-        expected.append({"name": (function or {}).get("name"), "arguments": arguments})
-    name = expected[0]["name"] if expected else ""
+        expected.append({"name": function.get("name"), "arguments": arguments})
+    if not expected:
+        raise _BadLine("the assistant's answer has no tool calls")
+    name = expected[0]["name"]
     return {"prompt": turns[-2].get("content"), "expected": expected, "history": turns[:-2],
             "category": name if isinstance(name, str) else ""}  # fmt: skip
 
@@ -133,8 +138,6 @@ def parse_case(suite: str, record: Any, line: int) -> Case:
     if not isinstance(record, dict):
         raise _BadLine("a case must be a JSON object")
     if "messages" in record:
-        if not isinstance(record["messages"], list):
-            raise _BadLine("'messages' must be a list of chat messages")
         record = _from_chat(record["messages"])
     prompt = record.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():

@@ -118,22 +118,23 @@ def test_a_fine_tuning_file_reads_as_a_suite(tmp_path: Path) -> None:
 
 
 def test_a_bad_fine_tuning_line_is_reported_and_skipped(tmp_path: Path) -> None:
-    def chat(arguments: str, last: str = "assistant") -> str:
+    def chat(arguments: str | None, last: str = "assistant") -> str:
         call = {"type": "function", "function": {"name": "takeoff_drone", "arguments": arguments}}
         return json.dumps({"messages": [
             {"role": "system", "content": "You fly a drone."},
             {"role": "user", "content": "Take off to 50 m"},
-            {"role": last, "content": None, "tool_calls": [call]},
+            {"role": last, "content": "Sure!", "tool_calls": [call] if arguments else None},
         ]})  # fmt: skip
 
-    path = write(
-        tmp_path / "ft.jsonl",
-        [chat('{"altitude": 50}'), chat("{altitude"), chat('{"altitude": 50}', last="user")],
-    )
+    good = '{"altitude": 50}'
+    lines = [chat(good), chat("{altitude"), chat(good, last="user"), chat(None), '{"messages": 1}']
+    path = write(tmp_path / "ft.jsonl", lines)
     suite = load_suite(path)
     assert [str(c.expected[0]) for c in suite.cases] == ["takeoff_drone(altitude=50)"]
     assert suite.cases[0].category == "takeoff_drone" and suite.cases[0].history == ()
     assert [str(e) for e in suite.errors] == [
         f"{path}:2: tool_calls[0] has no JSON arguments",
         f"{path}:3: 'messages' must end with a user message and the assistant's answer",
+        f"{path}:4: the assistant's answer has no tool calls",
+        f"{path}:5: 'messages' must be a list of chat messages",
     ]
