@@ -19,7 +19,7 @@ from evaluation.results import CaseResult
 from evaluation.scoring import percentile
 
 PLOTS = ("accuracy.png", "latency.png", "confusion.png")
-PLOT_VERSION = 1  # bump when a plot's look changes, so cached pictures are redrawn
+PLOT_VERSION = 2  # bump when a plot's look changes, so cached pictures are redrawn
 _METRICS = (
     ("name_match", "name match (seed)"),
     ("call_match", "call match"),
@@ -136,7 +136,7 @@ def confusion_plot(results: Sequence[CaseResult], path: Path) -> Path:
         ax.set_xlabel("first call (predicted)")
         ax.set_ylabel("expected")
         ax.set_title(model)
-    fig.suptitle("Confusion matrix: counts, shaded by share of the row (green right, red wrong)")
+    fig.suptitle("Confusion matrix: counts, shaded by share of the row\n(green right, red wrong)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

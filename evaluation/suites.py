@@ -128,9 +128,8 @@ def _from_chat(messages: Any) -> dict[str, Any]:
         expected.append({"name": function.get("name"), "arguments": arguments})
     if not expected:
         raise _BadLine("the assistant's answer has no tool calls")
-    name = expected[0]["name"]
-    return {"prompt": turns[-2].get("content"), "expected": expected, "history": turns[:-2],
-            "category": name if isinstance(name, str) else ""}  # fmt: skip
+    prompt, history, category = turns[-2].get("content"), turns[:-2], expected[0]["name"]
+    return {"prompt": prompt, "expected": expected, "history": history, "category": category}
 
 
 def parse_case(suite: str, record: Any, line: int) -> Case:
