@@ -62,15 +62,14 @@ def seed_prompts() -> list[str]:
 
 
 def _backend(model: str, settings: dict[str, Any]) -> tuple[Any, str]:
-    from copilot.backend import ModelUnavailable
-    from copilot.registry import get_backend
+    from copilot import ModelUnavailable, get_backend
 
     try:
         return get_backend(model, **settings), ""
     except ModelUnavailable as exc:
         if model != "local-ft":
             raise
-        from copilot.local_backend import LocalBackend
+        from copilot import LocalBackend
 
         note = f"no adapter: base weights, ft format ({str(exc).split(':')[0]})"
         return LocalBackend(name="local-ft", style="ft", **settings), note
@@ -78,7 +77,7 @@ def _backend(model: str, settings: dict[str, Any]) -> tuple[Any, str]:
 
 def worker(model: str, settings: dict[str, Any], prompts: list[str], repeats: int) -> dict:
     """Load one model, answer every prompt `repeats` times; all figures of one process."""
-    from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+    from copilot import DEFAULT_SYSTEM_PROMPT
 
     start = time.perf_counter()
     backend, note = _backend(model, settings)

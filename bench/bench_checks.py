@@ -2,7 +2,7 @@
 
 Where an enum value starts, the grammar decoder answers `reject_request()` when the model's
 favourite token of all is a word no allowed value starts with, leading the best allowed value by
-more than `ENUM_MISS_MARGIN` logits (`copilot/grammar_decoder.py`). This section regenerates the
+more than `ENUM_MISS_MARGIN` logits (`copilot/decoding/decoder.py`). This section regenerates the
 shipped adapter's validation file with the shipped generate command (no suite prompt is in it),
 decodes every example with the shipped adapter and the check switched off, records each such word
 and its lead, and counts the checks that would fire rightly (a reject was expected) and wrongly
@@ -26,12 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from copilot.catalog import REJECT  # noqa: E402
-from copilot.grammar_decoder import ENUM_MISS_MARGIN  # noqa: E402
-from copilot.registry import get_backend  # noqa: E402
+from copilot import ENUM_MISS_MARGIN, REJECT, get_backend  # noqa: E402
 from finetune.dataset import to_example  # noqa: E402
 from finetune.generate import generate  # noqa: E402
-from finetune.teacher_templates import TemplateTeacher  # noqa: E402
+from finetune.teachers.templates import TemplateTeacher  # noqa: E402
 
 # The shipped adapter's data: python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33
 SHIPPED_DATA = {"n": 13000, "seed": 7, "value_rejects": 0.33}

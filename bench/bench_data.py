@@ -24,8 +24,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from finetune.generate import generate, write_dataset  # noqa: E402
-from finetune.overlap import OverlapIndex  # noqa: E402
-from finetune.teacher_templates import TemplateTeacher  # noqa: E402
+from finetune.quality.overlap import OverlapIndex  # noqa: E402
+from finetune.teachers.templates import TemplateTeacher  # noqa: E402
 
 TARGET_PER_MIN = 1000
 

@@ -45,7 +45,7 @@ def _replays(directory: Path) -> tuple[list[str], int]:
 
 def overhead_per_case_ms(models: list[str], directory: Path, repeats: int) -> tuple[float, int]:
     """Median wall time per case of the in-process harness, cache off, results written."""
-    from copilot.registry import get_backend
+    from copilot import get_backend
     from evaluation.cache import AnswerCache
     from evaluation.results import ResultsWriter
     from evaluation.runner import Evaluation, open_model

@@ -33,8 +33,7 @@ def _sample_data(folder: Path) -> Path:
         return DATA
     import json
 
-    from copilot.catalog import tools
-    from copilot.prompts import SEED_SYSTEM_PROMPT
+    from copilot import SEED_SYSTEM_PROMPT, tools
 
     lines = []
     for i in range(64):
@@ -61,7 +60,7 @@ def _sample_data(folder: Path) -> Path:
 
 def measure_speed(quick: bool, precision: str = "auto", compile: str = "off") -> dict[str, Any]:
     """Train briefly and time it: seconds per 100 examples from the median step."""
-    from finetune.train_local import TrainConfig, train
+    from finetune.training.local import TrainConfig, train
 
     with tempfile.TemporaryDirectory(prefix="bench-ft-") as tmp:
         data = _sample_data(Path(tmp))
@@ -84,7 +83,7 @@ def measure_speed(quick: bool, precision: str = "auto", compile: str = "off") ->
 
 def shipped_recipe() -> dict[str, Any] | None:
     """The shipped adapter's figures from its model card, or None if it is not there yet."""
-    from finetune.train_card import read_card_figures
+    from finetune.training.card import read_card_figures
 
     if not (ADAPTER / "README.md").exists():
         return None
@@ -96,7 +95,7 @@ def shipped_recipe() -> dict[str, Any] | None:
 def run(quick: bool = False) -> dict[str, Any]:
     import torch
 
-    from finetune.train_local import autocast_dtype, compiles
+    from finetune.training.local import autocast_dtype, compiles
 
     device_type = "cuda" if torch.cuda.is_available() else "cpu"
     speeds = [measure_speed(quick, "fp32")]

@@ -64,7 +64,7 @@ def _rate(fn, n: int, repeats: int) -> float:
 
 
 def headless(quick: bool) -> dict[str, float]:
-    from copilot.catalog import validate_call
+    from copilot import validate_call
     from simulator.core import (
         World,
         execute,

@@ -1,0 +1,89 @@
+"""The copilot: the tool catalogue, the parser, the backends and the conversation.
+
+This module is the package's public surface: the simulator, the evaluation, the fine-tuning and
+the bench import copilot names from here only. Names whose modules pull in heavy libraries
+(torch, the `openai` client) load on first use, so `import copilot` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from copilot.backends.base import Backend, Completion, ModelUnavailable
+from copilot.backends.local import LocalBackend
+from copilot.backends.registry import (
+    ADAPTER_DIR,
+    ModelInfo,
+    UnknownModel,
+    get_backend,
+    list_models,
+)
+from copilot.backends.replay import ReplayBackend
+from copilot.catalog import (
+    FUNCTION_NAMES,
+    FUNCTIONS,
+    REJECT,
+    CallError,
+    ToolCall,
+    parameters_schema,
+    tools,
+    validate_call,
+)
+from copilot.formats import calls_from_message, render_ft_prompt, render_ft_target
+from copilot.parsing import ParsedOutput, RawCall, parse_output
+from copilot.prompts import DEFAULT_SYSTEM_PROMPT, SEED_SYSTEM_PROMPT
+from copilot.session import Copilot, Simulator, Turn, turn_messages
+
+# name -> module, imported on first use (PEP 562)
+_LAZY = {
+    "OpenAIBackend": "copilot.backends.openai_compat",
+    "ENUM_MISS_MARGIN": "copilot.decoding.decoder",
+    "grammar_vocabulary": "copilot.decoding.decoder",
+    "base_model_dir": "copilot.backends.local_model",
+    "resolve_base": "copilot.backends.local_model",
+}
+
+__all__ = [
+    "ADAPTER_DIR",
+    "DEFAULT_SYSTEM_PROMPT",
+    "ENUM_MISS_MARGIN",
+    "FUNCTIONS",
+    "FUNCTION_NAMES",
+    "REJECT",
+    "SEED_SYSTEM_PROMPT",
+    "Backend",
+    "CallError",
+    "Completion",
+    "Copilot",
+    "LocalBackend",
+    "ModelInfo",
+    "ModelUnavailable",
+    "OpenAIBackend",
+    "ParsedOutput",
+    "RawCall",
+    "ReplayBackend",
+    "Simulator",
+    "ToolCall",
+    "Turn",
+    "UnknownModel",
+    "base_model_dir",
+    "calls_from_message",
+    "get_backend",
+    "grammar_vocabulary",
+    "list_models",
+    "parameters_schema",
+    "parse_output",
+    "render_ft_prompt",
+    "render_ft_target",
+    "resolve_base",
+    "tools",
+    "turn_messages",
+    "validate_call",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'copilot' has no attribute {name!r}")

@@ -23,7 +23,7 @@ in the REPL: /reset (forget history), /land (reset the drone too), /state, /hist
 
 
 def _backend(args: argparse.Namespace) -> Any:
-    from copilot.registry import get_backend
+    from copilot.backends.registry import get_backend
 
     overrides: dict[str, Any] = {}
     if args.base_url:
@@ -54,9 +54,10 @@ def repl(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from copilot.session import Copilot
+    from simulator.core import DroneSim  # the command line sits above every layer
 
     console = Console()
-    copilot = Copilot(_backend(args), keep_history=not args.no_history)
+    copilot = Copilot(_backend(args), sim=DroneSim(), keep_history=not args.no_history)
     if hasattr(copilot.backend, "load"):
         with console.status(f"loading {args.model} ..."):
             copilot.backend.load()
@@ -95,8 +96,9 @@ def repl(args: argparse.Namespace) -> int:
 
 def ask(args: argparse.Namespace) -> int:
     from copilot.session import Copilot
+    from simulator.core import DroneSim  # the command line sits above every layer
 
-    copilot = Copilot(_backend(args))
+    copilot = Copilot(_backend(args), sim=DroneSim())
     turn = copilot.send(" ".join(args.command))
     c = turn.completion
     if args.json:
@@ -124,7 +126,7 @@ def models(_: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from copilot.registry import list_models
+    from copilot.backends.registry import list_models
 
     table = Table("model", "kind", "ready", "description")
     for info in list_models():
@@ -154,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(argv)
     if args.action == "ask" and not args.command:
         parser.error("ask needs a command, e.g. python -m copilot ask take off to 20 metres")
-    from copilot.backend import ModelUnavailable
-    from copilot.registry import UnknownModel
+    from copilot.backends.base import ModelUnavailable
+    from copilot.backends.registry import UnknownModel
 
     try:
         return {"repl": repl, "ask": ask, "models": models}[args.action](args)

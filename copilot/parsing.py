@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from copilot.catalog import FUNCTION_NAMES, CallError, ToolCall, validate_call
-from copilot.grammar import evaluate
+from copilot.decoding.grammar import evaluate
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from copilot.backend import Backend
-from copilot.local_backend import MAX_PROMPT_CHARS
+from copilot.backends.base import Backend
+from copilot.backends.local import MAX_PROMPT_CHARS
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -221,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", help="serve another OpenAI-compatible server's model")
     args = parser.parse_args(argv)
 
-    from copilot.backend import ModelUnavailable
-    from copilot.registry import UnknownModel, get_backend
+    from copilot.backends.base import ModelUnavailable
+    from copilot.backends.registry import UnknownModel, get_backend
 
     overrides: dict[str, Any] = {}
     if args.base_model:

@@ -1,6 +1,6 @@
 """`Copilot`: a conversation with a model whose tool calls fly a headless simulated drone.
 
-    copilot = Copilot("local-ft")
+    copilot = Copilot("local-ft", sim=DroneSim())   # any simulator that fits `Simulator`
     turn = copilot.send("take off to 20 metres")
     turn.calls, turn.acks   # [takeoff_drone(altitude=20)], [accepted]
 
@@ -12,11 +12,27 @@ API expects. `reset()` clears the history (and, with `drone=True`, the drone).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from copilot.backend import Backend, Completion
+from copilot.backends.base import Backend, Completion
 from copilot.catalog import ToolCall, tools
 from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+
+
+class Simulator(Protocol):
+    """What a `Copilot` needs of a drone: `simulator.core.DroneSim` fits it.
+
+    The copilot package is the ground floor and imports no simulator; whoever builds a `Copilot`
+    hands it one.
+    """
+
+    def step(self, call: ToolCall) -> tuple[dict[str, Any], Any, bool, dict[str, Any]]: ...
+
+    def reset(self, seed: int | None = None) -> Any: ...
+
+    def run_until_idle(self) -> dict[str, Any]: ...
+
+    def observation(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -38,28 +54,27 @@ class Turn:
 
 
 class Copilot:
-    """Sends commands to a backend and executes the calls in a `simulator.core.DroneSim`."""
+    """Sends commands to a backend and executes the calls on a `Simulator`.
+
+    With `sim=None` the copilot keeps the conversation only and executes nothing (the app flies
+    its own drone and reports the acks itself).
+    """
 
     def __init__(
         self,
         backend: Backend | str = "local-ft",
         *,
-        sim: Any = None,
+        sim: Simulator | None = None,
         keep_history: bool = True,
         max_history_turns: int = 6,
         system_prompt: str = DEFAULT_SYSTEM_PROMPT,
         fly: bool = True,
-        seed: int = 0,
     ) -> None:
         if isinstance(backend, str):
-            from copilot.registry import get_backend
+            from copilot.backends.registry import get_backend
 
             backend = get_backend(backend)
         self.backend = backend
-        if sim is None:
-            from simulator.core import DroneSim
-
-            sim = DroneSim(seed=seed)
         self.sim = sim
         self.keep_history = keep_history
         self.max_history_turns = max_history_turns
@@ -86,11 +101,12 @@ class Copilot:
         except Exception as exc:  # a backend must not raise; if one does, say so, keep going
             completion = Completion(error=f"{type(exc).__name__}: {exc}"[:300])
         turn = Turn(command, completion)
-        for call in completion.calls:
-            _, ack, _, _ = self.sim.step(call)
-            turn.acks.append(ack)
-        if completion.calls and self.fly:
-            self.sim.run_until_idle()
+        if self.sim is not None:
+            for call in completion.calls:
+                _, ack, _, _ = self.sim.step(call)
+                turn.acks.append(ack)
+            if completion.calls and self.fly:
+                self.sim.run_until_idle()
         turn.notes = list(self.sim.take_notes()) if hasattr(self.sim, "take_notes") else []
         if self.keep_history and completion.calls:
             self.history.append(turn_messages(command, completion.calls, turn.acks))
@@ -99,15 +115,13 @@ class Copilot:
     def reset(self, drone: bool = False) -> None:
         """Forget the conversation; with `drone=True` also put the drone back on its pad."""
         self.history.clear()
-        if drone:
+        if drone and self.sim is not None:
             self.sim.reset()
 
     @property
     def state(self) -> dict[str, Any]:
-        """The drone's observation (position, battery, flags...)."""
-        from simulator.core import observation
-
-        return observation(self.sim.state)
+        """The drone's observation (position, battery, flags...); empty without a simulator."""
+        return self.sim.observation() if self.sim is not None else {}
 
 
 def turn_messages(command: str, calls: list[ToolCall], acks: list[Any]) -> list[dict[str, Any]]:

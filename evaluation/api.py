@@ -33,7 +33,7 @@ def evaluate(
     scored results. Raises `UnknownModel` or `SuiteNotFound`; a model that cannot start yields
     results with `error` set, as in the CLI. With `output`, results are appended to
     `output/results.jsonl` as they finish."""
-    from copilot.registry import get_backend
+    from copilot import get_backend
 
     loaded = [load_suite(path) for path in resolve_suites(list(suites) if suites else None)]
     handles = [open_model(name, get_backend) for name in models]

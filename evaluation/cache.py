@@ -19,9 +19,7 @@ from typing import Any
 
 from platformdirs import user_cache_dir
 
-from copilot.backend import Completion
-from copilot.catalog import ToolCall
-from copilot.parsing import RawCall
+from copilot import Completion, RawCall, ToolCall
 
 CACHE_VERSION = 1
 

@@ -89,7 +89,7 @@ def _error(console: Console, message: str, code: int = 2) -> int:
 
 
 def _list(console: Console) -> int:
-    from copilot.registry import list_models
+    from copilot import list_models
 
     console.soft_wrap = True
     for info in list_models():
@@ -101,7 +101,7 @@ def _list(console: Console) -> int:
 
 
 def _open_models(names: list[str], base_url: str | None) -> list[ModelHandle]:
-    from copilot.registry import get_backend
+    from copilot import get_backend
 
     overrides = {"base_url": base_url} if base_url else {}
     return [open_model(n, lambda name: get_backend(name, **overrides)) for n in names]

@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from copilot.catalog import ToolCall
+from copilot import ToolCall
 from evaluation.scoring import same_call
 from simulator.core import (
     World,

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from copilot.catalog import FUNCTION_NAMES
+from copilot import FUNCTION_NAMES
 from evaluation.results import CaseResult
 from evaluation.scoring import NO_CALL, percentile, rate
 

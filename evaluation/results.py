@@ -15,8 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from copilot.backend import Completion
-from copilot.catalog import ToolCall
+from copilot import Completion, ToolCall
 from evaluation.scoring import Scores, first_name
 from evaluation.suites import Case
 

@@ -15,9 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from copilot.backend import Backend, Completion
-from copilot.catalog import tools as catalogue_tools
-from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+from copilot import DEFAULT_SYSTEM_PROMPT, Backend, Completion
+from copilot import tools as catalogue_tools
 from evaluation.cache import AnswerCache, cache_key
 from evaluation.executed import executed_match
 from evaluation.results import CaseResult, ResultsWriter

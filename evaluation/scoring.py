@@ -19,8 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from copilot.backend import Completion
-from copilot.catalog import ToolCall
+from copilot import Completion, ToolCall
 
 NO_CALL = "(no call)"
 

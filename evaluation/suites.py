@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copilot.catalog import REJECT, ToolCall, validate_call
+from copilot import REJECT, ToolCall, validate_call
 
 SUITES_DIR = Path(__file__).parent / "suites"
 DEFAULT_SUITES = ("straightforward", "challenging")

@@ -16,10 +16,10 @@ from types import ModuleType
 # name -> module; one line per subcommand (data helper: generate, check; trainer: train, jobs).
 SUBCOMMANDS: dict[str, str] = {
     "generate": "finetune.generate",
-    "check": "finetune.check",
-    "train": "finetune.train",
-    "jobs": "finetune.train_jobs",
-    "card": "finetune.train_card",
+    "check": "finetune.quality.check",
+    "train": "finetune.training.cli",
+    "jobs": "finetune.training.jobs",
+    "card": "finetune.training.card",
 }
 
 

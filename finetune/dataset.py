@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copilot.catalog import REJECT, ToolCall, tools
-from copilot.prompts import SEED_SYSTEM_PROMPT
+from copilot import REJECT, SEED_SYSTEM_PROMPT, ToolCall, tools
 
 
 @dataclass(frozen=True)

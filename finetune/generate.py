@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from finetune.dataset import Sample, near_key, normalize, stratified_split, to_example, write_jsonl
-from finetune.invocations import all_combos, combo_key
-from finetune.overlap import OverlapIndex, check_prompts
-from finetune.teacher_templates import CONTEXT_SHARE, quotas
-from finetune.verify import Verifier
+from finetune.quality.overlap import OverlapIndex, check_prompts
+from finetune.quality.verify import Verifier
+from finetune.teachers.invocations import all_combos, combo_key
+from finetune.teachers.mix import CONTEXT_SHARE, quotas
 
 HELP = "generate verified fine-tuning data (templates offline, or any OpenAI-compatible model)"
 EXAMPLES = """examples:
@@ -292,10 +292,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def make_teacher(args: argparse.Namespace) -> Teacher:
     if args.teacher == "templates":
-        from finetune.teacher_templates import TemplateTeacher
+        from finetune.teachers.templates import TemplateTeacher
 
         return TemplateTeacher()
-    from finetune.teacher_model import ModelTeacher
+    from finetune.teachers.model import ModelTeacher
 
     return ModelTeacher(args.teacher, base_url=args.base_url, per_call=args.per_call)
 

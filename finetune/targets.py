@@ -5,7 +5,7 @@ adapter wrote `duration=10` for "Shoot a ten-minute video", `speed=20` for "doub
 20 km/h and `distance=30` for "climb to 80 metres" after a take-off to 30. So where the value in the
 call is not a number the user said but follows from one by a unit or an operation the user named,
 the target writes that operation, and the decoder's grammar and the parser evaluate it
-(`copilot.grammar.evaluate`):
+(`copilot.decoding.grammar.evaluate`):
 - a unit: "10 minutes" for 600 s is `10*60`;
 - a factor after an earlier call of the same function: "twice as far" after 20 m is `20*2`,
   "half that" after 30 m is `30/2`;
@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from copilot.catalog import ToolCall
-from copilot.formats import calls_from_message, render_ft_prompt, render_ft_target
-from finetune.verify import factor_words, said_quantities
+from copilot import ToolCall, calls_from_message, render_ft_prompt, render_ft_target
+from finetune.quality.verify import factor_words, said_quantities
 
 
 def _whole(x: float) -> int | None:

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
     from simulator.app import App
-    from simulator.render_panel import KIND_STYLE, LogLine
+    from simulator.render.panel import KIND_STYLE, LogLine
 
     errors = 0
 

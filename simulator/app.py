@@ -12,10 +12,10 @@ from pathlib import Path
 
 from simulator.core import World
 from simulator.pilot import Pilot, looks_like_call
-from simulator.render import DEFAULT_SCALE, FrameView, PaneView, SimRenderer, save_png
-from simulator.render_panel import LogLine
+from simulator.render.frame import DEFAULT_SCALE, FrameView, PaneView, SimRenderer, save_png
+from simulator.render.panel import LogLine
+from simulator.render.theme import led_colors
 from simulator.script import ScriptLine
-from simulator.theme import led_colors
 
 FPS = 60
 MAX_LOG = 400
@@ -286,7 +286,7 @@ class App:
 def model_notes(models: Sequence[str]) -> list[str]:
     """Why a named model cannot answer here (missing adapter or key), before anyone types."""
     try:
-        from copilot.registry import list_models
+        from copilot import list_models
 
         known = {m.name: m for m in list_models()}
     except Exception:  # the registry is optional for flying tool calls

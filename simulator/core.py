@@ -1,7 +1,7 @@
 """The simulator's public core: state, world, pure transitions and a Gymnasium-like `DroneSim`.
 
 No pygame here: the evaluation and the data verifier run this headless and fast. Drawing lives in
-`simulator.render`, imported only when a `DroneSim` with a render mode draws.
+`simulator.render.frame`, imported only when a `DroneSim` with a render mode draws.
 
     >>> from simulator.core import World, start_state, execute, run_until_idle, observation
     >>> world = World()
@@ -156,6 +156,10 @@ class DroneSim:
         self.state = run_until_idle(self.state, self.world)
         return observation(self.state)
 
+    def observation(self) -> dict[str, Any]:
+        """What the drone looks like now (position, battery, flags...), as plain JSON values."""
+        return observation(self.state)
+
     def take_notes(self) -> list[str]:
         """Notes the drone raised on its own since the last call (warnings, auto-RTH, crash)."""
         notes = list(self.state.notes)
@@ -167,7 +171,7 @@ class DroneSim:
         if self.render_mode is None:
             return None
         if self._renderer is None:
-            from simulator.render import SimRenderer  # pygame only when drawing
+            from simulator.render.frame import SimRenderer  # pygame only when drawing
 
             self._renderer = SimRenderer(self.world, window=self.render_mode == "human")
         return self._renderer.render_state(self.state, as_array=self.render_mode == "rgb_array")

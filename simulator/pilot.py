@@ -3,7 +3,7 @@
 Typed text goes to the model in a background thread (the UI never waits on it); the answer's tool
 calls run on the pure core; photos and video frames are written to the captures folder. The app
 has one pilot, or two in `--compare` mode. The model is reached only through
-`copilot.registry.get_backend(name)` and the `Backend` protocol.
+`copilot.backends.registry.get_backend(name)` and the `Backend` protocol.
 """
 
 from __future__ import annotations
@@ -17,23 +17,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from copilot.backend import Completion
-from copilot.catalog import FUNCTION_NAMES, ToolCall, tools
-from copilot.session import Copilot, turn_messages
+from copilot import FUNCTION_NAMES, Completion, Copilot, ToolCall, tools, turn_messages
 from simulator.core import Ack, DroneState, World, advance, as_tool_call, execute, start_state
-from simulator.render_panel import LogLine
+from simulator.render.panel import LogLine
 
 VIDEO_FRAME_EVERY = 1.0  # seconds of flight between saved video frames
 _BACKENDS: dict[str, Any] = {}  # one backend per model name per process: models load once
 _BACKENDS_LOCK = threading.Lock()
-_NO_SIM = object()  # the app flies its own drone; the Copilot only keeps the conversation
 
 
 def backend_for(name: str) -> Any:
     """The backend for a model name, built once. Raises the registry's one-line errors."""
     with _BACKENDS_LOCK:
         if name not in _BACKENDS:
-            from copilot.registry import get_backend
+            from copilot import get_backend
 
             _BACKENDS[name] = get_backend(name)
         return _BACKENDS[name]
@@ -158,7 +155,7 @@ class Pilot:
         """The conversation with the current model (history kept per model, as `Copilot` does)."""
         conversation = self._conversations.get(self.model)
         if conversation is None:
-            conversation = Copilot(backend_for(self.model), sim=_NO_SIM, fly=False)
+            conversation = Copilot(backend_for(self.model), sim=None, fly=False)  # the app flies
             self._conversations[self.model] = conversation
         return conversation
 
@@ -204,7 +201,7 @@ class Pilot:
     def _save_photo(self) -> None:
         if self.renderer is None:
             return
-        from simulator.render import save_png
+        from simulator.render.frame import save_png
 
         stamp = time.strftime("%Y%m%d-%H%M%S")
         name = f"{self._prefix}photo-{self.state.photos_taken:03d}-{stamp}.png"
@@ -213,7 +210,7 @@ class Pilot:
         self._log(f"photo saved: {path}", "info")
 
     def _save_video_frame(self) -> None:
-        from simulator.render import save_png
+        from simulator.render.frame import save_png
 
         folder = self.captures / f"{self._prefix}video-{self.state.videos_recorded:03d}"
         self._video_frame += 1

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from copilot.catalog import REJECT, ToolCall, validate_call
-from copilot.parsing import parse_output
+from copilot import REJECT, ToolCall, parse_output, validate_call
 from simulator.motion import STANDARD_WORLD, plan_go_and_land
 from simulator.state import Ack, DroneState, Waypoint
 from simulator.world import World

@@ -15,7 +15,7 @@ import pytest
 @pytest.fixture(scope="session")
 def local_model() -> tuple[Any, Any]:
     """(model, tokenizer) of the embedded Gemma 3 270M base, fp32 on the CPU."""
-    from copilot import local_model
+    from copilot.backends import local_model
 
     try:
         return local_model.load()
@@ -30,7 +30,7 @@ def local_ft_format(local_model: tuple[Any, Any]) -> Any:
     The adapter changes the weights' values, not the code path, so this exercises everything
     `local-ft` runs without depending on the trained adapter being present.
     """
-    from copilot.local_backend import LocalBackend
+    from copilot import LocalBackend
 
     backend = LocalBackend(name="local-ft-format", style="ft")
     backend.load()
@@ -40,7 +40,7 @@ def local_ft_format(local_model: tuple[Any, Any]) -> Any:
 @pytest.fixture(scope="session")
 def local_base(local_model: tuple[Any, Any]) -> Any:
     """The `local-base` backend (catalogue and examples in the prompt, prefix KV cached)."""
-    from copilot.registry import get_backend
+    from copilot import get_backend
 
     backend = get_backend("local-base")
     backend.load()

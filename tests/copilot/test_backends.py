@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from copilot.backend import Completion, ModelUnavailable
-from copilot.catalog import FUNCTION_NAMES, ToolCall, validate_call
-from copilot.grammar import COMPLETE, DEAD, PARTIAL, CallGrammar, skeletons
-from copilot.openai_backend import MISSING_KEY, OpenAIBackend, retry_after_seconds
-from copilot.registry import UnknownModel, get_backend, list_models
-from copilot.replay import ReplayBackend
+from copilot import (
+    FUNCTION_NAMES,
+    Completion,
+    ModelUnavailable,
+    ReplayBackend,
+    ToolCall,
+    UnknownModel,
+    get_backend,
+    list_models,
+    validate_call,
+)
+from copilot.backends.openai_compat import MISSING_KEY, OpenAIBackend, retry_after_seconds
+from copilot.decoding.grammar import COMPLETE, DEAD, PARTIAL, CallGrammar, skeletons
 
 USER = [{"role": "user", "content": "Take off to 50 m"}]
 
@@ -261,7 +268,7 @@ def test_an_integer_may_be_written_as_one_operation(text, status):
 def test_an_open_operation_always_has_a_valid_completion(left, lo, hi):
     # The shipped adapter, with the range check off, wrote `tilt=-120/1000` and stopped there:
     # -120/1000 lies in the range as a number, but no whole number of that form is an integer.
-    from copilot.grammar import Slot
+    from copilot.decoding.grammar import Slot
 
     slot = Slot("int", lo, hi)
     for operator in "*/-":

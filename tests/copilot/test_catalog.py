@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot.catalog import FUNCTION_NAMES, CallError, ToolCall, tools, validate_call
+from copilot import FUNCTION_NAMES, CallError, ToolCall, tools, validate_call
 
 DESIGN = json.loads((Path(__file__).parent / "fixtures" / "catalog_design.json").read_text())
 DESIGN.pop("_source")

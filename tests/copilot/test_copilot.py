@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from copilot.replay import ReplayBackend
-from copilot.session import Copilot
+from copilot import Copilot, ReplayBackend
+from simulator.core import DroneSim
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = {
@@ -29,7 +29,7 @@ def recording(tmp_path: Path) -> Path:
 
 
 def test_calls_run_on_the_drone_and_history_is_kept(recording: Path):
-    copilot = Copilot(ReplayBackend(recording))
+    copilot = Copilot(ReplayBackend(recording), sim=DroneSim())
     denied = copilot.send("go up 10")
     assert [a.status for a in denied.acks] == ["denied"]  # still on the ground
     takeoff = copilot.send("take off to 20 m")
@@ -49,7 +49,7 @@ def test_calls_run_on_the_drone_and_history_is_kept(recording: Path):
 
 
 def test_failed_turns_are_reported_and_not_remembered(recording: Path):
-    copilot = Copilot(ReplayBackend(recording))
+    copilot = Copilot(ReplayBackend(recording), sim=DroneSim())
     for command in ("way too high", "", "   ", "unrecorded"):
         turn = copilot.send(command)
         assert turn.calls == [] and turn.acks == [] and turn.error
@@ -58,13 +58,13 @@ def test_failed_turns_are_reported_and_not_remembered(recording: Path):
 
 
 def test_reset_forgets_history_and_optionally_the_drone(recording: Path):
-    copilot = Copilot(ReplayBackend(recording), keep_history=True)
+    copilot = Copilot(ReplayBackend(recording), sim=DroneSim(), keep_history=True)
     copilot.send("take off to 20 m")
     copilot.reset()
     assert copilot.history == [] and copilot.state["flying"]
     copilot.reset(drone=True)
     assert not copilot.state["flying"]
-    alone = Copilot(ReplayBackend(recording), keep_history=False)
+    alone = Copilot(ReplayBackend(recording), sim=DroneSim(), keep_history=False)
     alone.send("take off to 20 m")
     assert alone.history == [] and len(alone.messages_for("x")) == 2
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from copilot.fast_gemma import FastGemma
-from copilot.grammar_decoder import ENUM_MISS_MARGIN, GrammarDecoder, _TransformersRunner
-from copilot.local_backend import LocalBackend
-from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+from copilot import DEFAULT_SYSTEM_PROMPT, LocalBackend
+from copilot.decoding.decoder import ENUM_MISS_MARGIN, GrammarDecoder, _TransformersRunner
+from copilot.decoding.fast_gemma import FastGemma
 
 pytestmark = pytest.mark.model
 
@@ -133,7 +132,7 @@ def test_the_generate_baseline_never_raises(local_model):
 
 
 def test_the_shipped_adapter_answers_through_the_registry(local_model):
-    from copilot.registry import ADAPTER_DIR, get_backend
+    from copilot import ADAPTER_DIR, get_backend
 
     if not (ADAPTER_DIR / "adapter_config.json").exists():
         pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")
@@ -166,7 +165,7 @@ def test_the_shipped_adapter_answers_through_the_registry(local_model):
 
 
 def test_a_synonym_close_to_an_allowed_value_is_not_an_impossible_word(local_model):
-    from copilot.registry import ADAPTER_DIR, get_backend
+    from copilot import ADAPTER_DIR, get_backend
 
     if not (ADAPTER_DIR / "adapter_config.json").exists():
         pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")
@@ -188,7 +187,7 @@ def test_a_synonym_close_to_an_allowed_value_is_not_an_impossible_word(local_mod
 
 
 def test_the_shipped_adapter_writes_the_arithmetic_and_the_decoder_judges_it(local_model):
-    from copilot.registry import ADAPTER_DIR, get_backend
+    from copilot import ADAPTER_DIR, get_backend
 
     if not (ADAPTER_DIR / "adapter_config.json").exists():
         pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")

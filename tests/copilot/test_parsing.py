@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copilot.catalog import ToolCall
-from copilot.parsing import RawCall, parse_output
+from copilot import RawCall, ToolCall, parse_output
 
 
 def test_openai_tool_call_objects():

@@ -16,9 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from copilot.catalog import ToolCall
-from copilot.openai_backend import OpenAIBackend
-from copilot.replay import ReplayBackend
+from copilot import OpenAIBackend, ReplayBackend, ToolCall
 from copilot.serve import create_app, running_server
 
 RECORDED = {

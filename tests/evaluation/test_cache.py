@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from copilot.backend import Completion
+from copilot import Completion
 from evaluation.cache import AnswerCache, cache_key
 
 MESSAGES = [{"role": "user", "content": "Take off to 50 m"}]

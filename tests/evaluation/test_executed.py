@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.catalog import ToolCall, validate_call
+from copilot import ToolCall, validate_call
 from evaluation.executed import executed_match, initial_state
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.backend import Completion
-from copilot.catalog import ToolCall, validate_call
+from copilot import Completion, ToolCall, validate_call
 from evaluation.metrics import OTHER, confusion, per_function, summarise
 from evaluation.results import CaseResult
 from evaluation.scoring import NO_CALL, score

@@ -6,7 +6,7 @@ import json
 import threading
 from pathlib import Path
 
-from copilot.replay import ReplayBackend
+from copilot import ReplayBackend
 from evaluation.cache import AnswerCache
 from evaluation.results import ResultsWriter, read_results
 from evaluation.runner import Evaluation, ModelHandle

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from copilot.catalog import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema, validate_call
+from copilot import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema, validate_call
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "evaluation" / "suites"
 

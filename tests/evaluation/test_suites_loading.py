@@ -102,8 +102,8 @@ def test_resolve_names_paths_all_and_default(tmp_path: Path) -> None:
 def test_a_fine_tuning_file_reads_as_a_suite(tmp_path: Path) -> None:
     """What `python -m finetune generate` writes (OpenAI chat format) decodes like a suite."""
     from finetune.generate import generate, write_dataset
-    from finetune.overlap import OverlapIndex
-    from finetune.teacher_templates import TemplateTeacher
+    from finetune.quality.overlap import OverlapIndex
+    from finetune.teachers.templates import TemplateTeacher
 
     data = generate(TemplateTeacher(), 150, seed=5, index=OverlapIndex([]))
     write_dataset(data, tmp_path, index=OverlapIndex([]))

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from copilot.catalog import ToolCall
+from copilot import ToolCall
 from finetune.__main__ import main
-from finetune.check import (
+from finetune.dataset import Sample, to_example
+from finetune.quality.check import (
     check_file,
     check_for_openai,
     format_errors,
     load_tokenizer,
     openai_epochs,
 )
-from finetune.dataset import Sample, to_example
 
 
 def _good(prompt: str = "take off to 20 m") -> dict:

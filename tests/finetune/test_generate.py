@@ -8,14 +8,14 @@ from collections import Counter
 
 import pytest
 
-from copilot.catalog import FUNCTION_NAMES
+from copilot import FUNCTION_NAMES
 from finetune.__main__ import main
 from finetune.dataset import near_key, normalize
 from finetune.generate import OverlapError, generate, write_dataset
-from finetune.overlap import OverlapIndex, check_file, load_suite_prompts
-from finetune.overlap import main as overlap_main
-from finetune.teacher_templates import TemplateTeacher
-from finetune.verify import check_format
+from finetune.quality.overlap import OverlapIndex, check_file, load_suite_prompts
+from finetune.quality.overlap import main as overlap_main
+from finetune.quality.verify import check_format
+from finetune.teachers.templates import TemplateTeacher
 
 NO_SUITES = OverlapIndex([])
 
@@ -58,7 +58,7 @@ def test_every_function_and_rule_is_covered(result):
 
 
 def test_value_rejects_scale_only_the_out_of_range_and_enum_miss_rejects():
-    from finetune.teacher_templates import quotas
+    from finetune.teachers.mix import quotas
 
     full, none, third = (
         quotas(3000),
@@ -198,7 +198,7 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
 
 
 def test_context_share_sets_the_multi_turn_share_and_takes_it_from_the_positives():
-    from finetune.teacher_templates import quotas
+    from finetune.teachers.mix import quotas
 
     res = generate(TemplateTeacher(), 300, seed=3, index=NO_SUITES, context_share=0.3)
     assert sum(bool(s.history) for s in res.samples) == pytest.approx(90, abs=3)

@@ -14,13 +14,12 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from copilot.parsing import parse_output
-from copilot.replay import ReplayBackend
+from copilot import ReplayBackend, parse_output
 from copilot.serve import create_app, running_server
 from finetune.generate import generate
-from finetune.overlap import OverlapIndex
-from finetune.phrasing import phrase
-from finetune.teacher_model import ModelTeacher, parse_prompts
+from finetune.phrasing.rendering import phrase
+from finetune.quality.overlap import OverlapIndex
+from finetune.teachers.model import ModelTeacher, parse_prompts
 
 
 def _app(log: list[str]) -> FastAPI:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from copilot.parsing import parse_output
+from copilot import parse_output
 from finetune.targets import example_to_text
 
 

@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from copilot.catalog import tools
-from copilot.prompts import SEED_SYSTEM_PROMPT
+from copilot import SEED_SYSTEM_PROMPT, tools
 from finetune.__main__ import main
-from finetune.train_card import add_evaluation
-from finetune.train_data import DataError, Encoded, load_examples, make_batches
-from finetune.train_local import TrainConfig, compiles, train
+from finetune.training.card import add_evaluation
+from finetune.training.data import DataError, Encoded, load_examples, make_batches
+from finetune.training.local import TrainConfig, compiles, train
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
@@ -128,7 +127,7 @@ def test_an_unknown_precision_stops_before_the_model_loads(tmp_path):
 
 
 def test_weight_average_follows_the_ramped_decay_and_swaps_back():
-    from finetune.train_local import WeightAverage
+    from finetune.training.local import WeightAverage
 
     param = torch.nn.Parameter(torch.zeros(3))
     average = WeightAverage([param], decay=0.9)
@@ -146,8 +145,7 @@ def test_weight_average_follows_the_ramped_decay_and_swaps_back():
 
 
 def test_missing_adapter_path_names_the_missing_file(tmp_path):
-    from copilot.backend import ModelUnavailable
-    from copilot.registry import get_backend
+    from copilot import ModelUnavailable, get_backend
 
     with pytest.raises(ModelUnavailable, match=str(tmp_path / "adapter" / "adapter_config.json")):
         get_backend("local-ft", adapter=tmp_path / "adapter")
@@ -314,7 +312,7 @@ def test_the_weight_average_is_what_is_saved_and_it_survives_a_resume(tmp_path):
 
 
 def test_card_subcommand_puts_evaluation_figures_into_the_card(tmp_path, capsys):
-    from finetune.train_card import EVAL_END, EVAL_START
+    from finetune.training.card import EVAL_END, EVAL_START
 
     (tmp_path / "README.md").write_text(f"# card\n\n{EVAL_START}\nNot measured yet.\n{EVAL_END}\n")
     run = {"model": "local-ft", "suite": "reject", "n": 111, "name_match": 0.991,

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from copilot.catalog import tools
-from copilot.prompts import SEED_SYSTEM_PROMPT
+from copilot import SEED_SYSTEM_PROMPT, tools
 from finetune.__main__ import main
-from finetune.openai_jobs import registered_models
+from finetune.training.openai_jobs import registered_models
 
 RECORDED = Path(__file__).parent / "recorded"
 FT_NAME = "ft:gpt-4o-mini-2024-07-18:org-drone0copilot0tests:drone:AbC123xy"

@@ -7,11 +7,12 @@ import random
 
 import pytest
 
-from copilot.catalog import ToolCall
+from copilot import ToolCall
 from finetune.dataset import Sample, reject_call, to_example
-from finetune.numwords import find_numbers, int_to_words, words_to_int
-from finetune.teacher_templates import TemplateTeacher, quotas
-from finetune.verify import Verifier
+from finetune.phrasing.numwords import find_numbers, int_to_words, words_to_int
+from finetune.quality.verify import Verifier
+from finetune.teachers.mix import quotas
+from finetune.teachers.templates import TemplateTeacher
 
 
 def _sample(prompt: str, name: str, **arguments) -> Sample:
@@ -90,7 +91,7 @@ def test_stage4_semantic_rejects_a_wrong_number_an_off_domain_word_and_a_valid_r
 
 
 def _after(prompt: str, before: ToolCall, call: ToolCall, kind: str) -> Sample:
-    from finetune.multiturn import _turn
+    from finetune.teachers.multiturn import _turn
 
     return Sample(prompt, call, kind, history=_turn("earlier", before))
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from openai.types.chat import ChatCompletionMessageToolCall
 
-from copilot.catalog import FUNCTION_NAMES, ToolCall
+from copilot import FUNCTION_NAMES, ToolCall
 from simulator.core import DroneState, execute, observation, run_until_idle, start_state_for
 
 NEAR = {"latitude": 37.7699, "longitude": -122.4859}  # ~60 m north of the pad, open ground

@@ -1,0 +1,1 @@
+"""Decoding for the local model: the call grammar, the grammar-constrained decoder, the lean Gemma forward."""

@@ -1,0 +1,1 @@
+"""Training: the local LoRA trainer, its config and card, and OpenAI fine-tuning jobs."""
