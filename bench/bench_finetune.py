@@ -60,7 +60,8 @@ def _sample_data(folder: Path) -> Path:
 
 def measure_speed(quick: bool, precision: str = "auto", compile: str = "off") -> dict[str, Any]:
     """Train briefly and time it: seconds per 100 examples from the median step."""
-    from finetune.training.local import TrainConfig, train
+    from finetune.training.config import TrainConfig
+    from finetune.training.loop import train
 
     with tempfile.TemporaryDirectory(prefix="bench-ft-") as tmp:
         data = _sample_data(Path(tmp))

@@ -7,6 +7,11 @@ import shlex
 import sys
 from dataclasses import fields
 
+from copilot import ModelUnavailable
+from finetune.training.config import CHOICES, TrainConfig
+from finetune.training.data import DataError
+from finetune.training.loop import train
+
 HELP = "fine-tune: a LoRA adapter on this machine, or an OpenAI fine-tuning job"
 EXAMPLES = """examples:
   # the shipped adapter (14.6 min on 2 CPU cores with native bf16 and compiled layers; a GPU is used
@@ -57,8 +62,6 @@ _TUNABLE = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from finetune.training.local import CHOICES, TrainConfig
-
     defaults = TrainConfig()
     parser.add_argument("--backend", choices=["local", "openai"], default="local")
     parser.add_argument("--data", default=defaults.data, help="training JSONL (OpenAI format)")
@@ -89,8 +92,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _local(args: argparse.Namespace) -> int:
-    from finetune.training.local import TrainConfig, train
-
     names = {f.name for f in fields(TrainConfig)}
     values = {k: v for k, v in vars(args).items() if k in names and v is not None}
     values["val"] = args.val or None
@@ -109,9 +110,6 @@ def _local(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from copilot import ModelUnavailable
-    from finetune.training.data import DataError
-
     try:
         if args.backend == "openai":
             from finetune.training.openai_jobs import JobError, run_openai

@@ -20,8 +20,10 @@ import torch
 from copilot import SEED_SYSTEM_PROMPT, tools
 from finetune.__main__ import main
 from finetune.training.card import add_evaluation
+from finetune.training.config import TrainConfig
 from finetune.training.data import DataError, Encoded, load_examples, make_batches
-from finetune.training.local import TrainConfig, compiles, train
+from finetune.training.local import compiles
+from finetune.training.loop import train
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
@@ -127,7 +129,7 @@ def test_an_unknown_precision_stops_before_the_model_loads(tmp_path):
 
 
 def test_weight_average_follows_the_ramped_decay_and_swaps_back():
-    from finetune.training.local import WeightAverage
+    from finetune.training.checkpoint import WeightAverage
 
     param = torch.nn.Parameter(torch.zeros(3))
     average = WeightAverage([param], decay=0.9)
