@@ -53,9 +53,15 @@ def calls_text(calls: list[dict[str, Any]]) -> str:
     return "; ".join(out)
 
 
+RESULTS_VERSION = 1  # the format of a results.jsonl line
+
+
 @dataclass
 class CaseResult:
-    """One case answered by one model, scored. This is one line of `results.jsonl`."""
+    """One case answered by one model, scored. This is one line of `results.jsonl`.
+
+    `version` is the line format's: it goes up when a field changes meaning or goes away.
+    """
 
     model: str
     suite: str
@@ -80,6 +86,7 @@ class CaseResult:
     cached: bool = False
     identity: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    version: int = RESULTS_VERSION
 
     @property
     def key(self) -> tuple[str, str, str]:

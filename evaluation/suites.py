@@ -62,15 +62,17 @@ class Case:
 
 
 @dataclass(frozen=True)
-class SuiteError:
-    """A line that could not be read, with where and why."""
+class LineError:
+    """A JSONL line that could not be read, with where and why: a suite's or a data file's."""
 
-    path: str
     line: int
     reason: str
+    kind: str = ""  # a class of error where one is counted (json, encoding, ...)
+    path: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
+        where = f"{self.path}:{self.line}" if self.path else f"line {self.line}"
+        return f"{where}: {self.kind + ': ' if self.kind else ''}{self.reason}"
 
 
 @dataclass
@@ -80,7 +82,7 @@ class Suite:
     name: str
     path: Path
     cases: list[Case] = field(default_factory=list)
-    errors: list[SuiteError] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
 
 
 class _BadLine(ValueError):
@@ -155,14 +157,14 @@ def parse_case(suite: str, record: Any, line: int) -> Case:
 
 
 def load_suite(path: str | Path, name: str | None = None) -> Suite:
-    """Read a suite file. Malformed lines become `SuiteError`s; duplicate ids are errors too."""
+    """Read a suite file. Malformed lines become `LineError`s; duplicate ids are errors too."""
     path = Path(path)
     suite = Suite(name or path.stem, path)
     seen: set[str] = set()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        suite.errors.append(SuiteError(str(path), 0, f"cannot read file: {exc}"))
+        suite.errors.append(LineError(0, path=str(path), reason=f"cannot read file: {exc}"))
         return suite
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -170,18 +172,22 @@ def load_suite(path: str | Path, name: str | None = None) -> Suite:
         try:
             case = parse_case(suite.name, json.loads(raw), number)
         except json.JSONDecodeError as exc:
-            suite.errors.append(SuiteError(str(path), number, f"invalid JSON ({exc.msg})"))
+            suite.errors.append(
+                LineError(number, path=str(path), reason=f"invalid JSON ({exc.msg})")
+            )
             continue
         except _BadLine as exc:
-            suite.errors.append(SuiteError(str(path), number, str(exc)))
+            suite.errors.append(LineError(number, path=str(path), reason=str(exc)))
             continue
         if case.id in seen:
-            suite.errors.append(SuiteError(str(path), number, f"duplicate id {case.id!r}"))
+            suite.errors.append(
+                LineError(number, path=str(path), reason=f"duplicate id {case.id!r}")
+            )
             continue
         seen.add(case.id)
         suite.cases.append(case)
     if not suite.cases and not suite.errors:
-        suite.errors.append(SuiteError(str(path), 0, "the file holds no cases"))
+        suite.errors.append(LineError(0, path=str(path), reason="the file holds no cases"))
     return suite
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot import REJECT, SEED_SYSTEM_PROMPT, ToolCall, tools
+from evaluation.suites import LineError
 
 
 @dataclass(frozen=True)
@@ -70,18 +71,6 @@ def last_user_prompt(example: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- reading and writing
 
 
-@dataclass(frozen=True)
-class LineError:
-    """A JSONL line that could not be read."""
-
-    line: int
-    kind: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.kind}: {self.message}"
-
-
 def read_jsonl(path: str | os.PathLike[str]) -> tuple[list[tuple[int, Any]], list[LineError]]:
     """(line number, decoded value) for every readable line, and an error for every other one.
 
@@ -94,14 +83,14 @@ def read_jsonl(path: str | os.PathLike[str]) -> tuple[list[tuple[int, Any]], lis
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                errors.append(LineError(number, "encoding", f"not UTF-8 ({exc.reason})"))
+                errors.append(LineError(number, f"not UTF-8 ({exc.reason})", kind="encoding"))
                 continue
             if not text.strip():
                 continue
             try:
                 rows.append((number, json.loads(text)))
             except json.JSONDecodeError as exc:
-                errors.append(LineError(number, "json", f"{exc.msg} at column {exc.colno}"))
+                errors.append(LineError(number, f"{exc.msg} at column {exc.colno}", kind="json"))
     return rows, errors
 
 

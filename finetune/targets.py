@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from copilot import ToolCall, calls_from_message, render_ft_prompt, render_ft_target
-from finetune.quality.verify import factor_words, said_quantities
+from finetune.phrasing.numwords import factor_words, said_quantities
 
 
 def _whole(x: float) -> int | None:

@@ -8,9 +8,12 @@ safetensors copy reloads in seconds. Every later load, in any process, uses the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +83,27 @@ def resolve_base(base: str | os.PathLike[str] | None) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """Loading prints nothing of the libraries' own: no progress bar, no deprecation notice.
+
+    What the user should see (a missing model, a bad adapter) comes as our own errors; the
+    libraries' FutureWarnings and "Loading weights" bars speak of their internals.
+    """
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
 def load(
     base: str | os.PathLike[str] | None = None, adapter: str | os.PathLike[str] | None = None
 ) -> tuple[Any, Any]:
@@ -100,19 +124,19 @@ def load(
         gguf = {"gguf_file": path.name} if path.suffix == ".gguf" else {}
         folder = path.parent if gguf else path
         cuda = torch.cuda.is_available()
-        tokenizer = AutoTokenizer.from_pretrained(folder, **gguf)
-        model = AutoModelForCausalLM.from_pretrained(
-            folder, dtype=torch.bfloat16 if cuda else torch.float32, **gguf
-        )
-        if adapter is not None:
-            adapter_path = Path(adapter)
-            if not (adapter_path / "adapter_config.json").exists():
-                raise ModelUnavailable(
-                    f"LoRA adapter not found: {adapter_path / 'adapter_config.json'} is missing"
-                )
-            from peft import PeftModel
+        if adapter is not None and not (Path(adapter) / "adapter_config.json").exists():
+            raise ModelUnavailable(
+                f"LoRA adapter not found: {Path(adapter) / 'adapter_config.json'} is missing"
+            )
+        with _quiet_libraries():
+            tokenizer = AutoTokenizer.from_pretrained(folder, **gguf)
+            model = AutoModelForCausalLM.from_pretrained(
+                folder, dtype=torch.bfloat16 if cuda else torch.float32, **gguf
+            )
+            if adapter is not None:
+                from peft import PeftModel
 
-            model = PeftModel.from_pretrained(model, adapter_path).merge_and_unload()
+                model = PeftModel.from_pretrained(model, Path(adapter)).merge_and_unload()
         model.eval()
         if cuda:
             model.to("cuda")

@@ -124,3 +124,41 @@ def find_numbers(text: str) -> list[Number]:
             )
         )
     return found
+
+
+# --------------------------------------------------------------------------- quantities said
+
+_MINUTES = {"minute", "minutes", "min", "mins"}
+_KILOMETRES = {"km", "kilometre", "kilometres", "kilometer", "kilometers"}
+
+# "one more time", "another one" and "a 360 pano" say no number; "km per hour" is a speed
+_IDIOMS = re.compile(
+    r"\bone more\b|\banother one\b|\b360(?:°|-degree| degree)? (?:pano|panorama|shot|photo)",
+    re.IGNORECASE,
+)
+_SPEED_UNIT = re.compile(r"\b(km|kilomet(?:re|er)s?)\s+(?:per|an|a)\s+hour\b", re.IGNORECASE)
+
+
+def said_quantities(prompt: str) -> list[tuple[float, int]]:
+    """Each number the prompt says, with its unit's factor to the catalogue's unit.
+
+    "a 2 minute video" -> [(2, 60)], "fly 3 km" -> [(3, 1000)], "30 m at 40 km/h" -> [(30, 1),
+    (40, 1)].
+    """
+    out = []
+    for n in find_numbers(_SPEED_UNIT.sub("kph", _IDIOMS.sub("again", prompt))):
+        factor = 60 if n.unit in _MINUTES else 1000 if n.unit in _KILOMETRES else 1
+        out.append((n.value, factor))
+    return out
+
+
+_FACTORS = (
+    (re.compile(r"\b(twice|double|two times)\b", re.IGNORECASE), 2.0),
+    (re.compile(r"\b(triple|three times)\b", re.IGNORECASE), 3.0),
+    (re.compile(r"\bhalf\b", re.IGNORECASE), 0.5),
+)
+
+
+def factor_words(prompt: str) -> list[float]:
+    """The factors the prompt names: "twice as far" -> [2.0], "half that" -> [0.5]."""
+    return [factor for pattern, factor in _FACTORS if pattern.search(prompt)]

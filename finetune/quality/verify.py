@@ -23,7 +23,7 @@ from typing import Any
 
 from copilot import FUNCTIONS, REJECT, ToolCall, validate_call
 from finetune.dataset import Sample
-from finetune.phrasing.numwords import find_numbers
+from finetune.phrasing.numwords import factor_words, said_quantities
 
 STAGES = ("format", "schema", "execution", "semantic")
 OFF_DOMAIN = re.compile(
@@ -132,8 +132,6 @@ def check_execution(call: ToolCall, altitude: float | None = None) -> str | None
 
 # --------------------------------------------------------------------------- stage 4: semantic
 
-_MINUTES = {"minute", "minutes", "min", "mins"}
-_KILOMETRES = {"km", "kilometre", "kilometres", "kilometer", "kilometers"}
 _IMPLIED = {  # phrases that state a value without a number
     ("tilt", -90): ("straight down", "all the way down"),
     ("tilt", 0): ("level", "straight ahead", "zero", " 0", "reset", "neutral", "center", "centre"),
@@ -153,27 +151,6 @@ def _claimed_values(call: ToolCall) -> list[tuple[str, float]]:
             out += [(k, float(v)) for k, v in value.items()]
         elif isinstance(value, int | float) and not isinstance(value, bool):
             out.append((key, float(value)))
-    return out
-
-
-# "one more time", "another one" and "a 360 pano" say no number; "km per hour" is a speed
-_IDIOMS = re.compile(
-    r"\bone more\b|\banother one\b|\b360(?:°|-degree| degree)? (?:pano|panorama|shot|photo)",
-    re.IGNORECASE,
-)
-_SPEED_UNIT = re.compile(r"\b(km|kilomet(?:re|er)s?)\s+(?:per|an|a)\s+hour\b", re.IGNORECASE)
-
-
-def said_quantities(prompt: str) -> list[tuple[float, int]]:
-    """Each number the prompt says, with its unit's factor to the catalogue's unit.
-
-    "a 2 minute video" -> [(2, 60)], "fly 3 km" -> [(3, 1000)], "30 m at 40 km/h" -> [(30, 1),
-    (40, 1)].
-    """
-    out = []
-    for n in find_numbers(_SPEED_UNIT.sub("kph", _IDIOMS.sub("again", prompt))):
-        factor = 60 if n.unit in _MINUTES else 1000 if n.unit in _KILOMETRES else 1
-        out.append((n.value, factor))
     return out
 
 
@@ -233,18 +210,6 @@ def _check_absolute(sample: Sample) -> str | None:
     if (args.get("direction"), float(args.get("distance", 0))) != expected:
         return f"from {before[0]:g} m to {now[0]:g} m is {expected[0]} {expected[1]:g} m"
     return None
-
-
-_FACTORS = (
-    (re.compile(r"\b(twice|double|two times)\b", re.IGNORECASE), 2.0),
-    (re.compile(r"\b(triple|three times)\b", re.IGNORECASE), 3.0),
-    (re.compile(r"\bhalf\b", re.IGNORECASE), 0.5),
-)
-
-
-def factor_words(prompt: str) -> list[float]:
-    """The factors the prompt names: "twice as far" -> [2.0], "half that" -> [0.5]."""
-    return [factor for pattern, factor in _FACTORS if pattern.search(prompt)]
 
 
 def _check_scaled(sample: Sample) -> str | None:

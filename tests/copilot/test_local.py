@@ -6,6 +6,11 @@ exercised on the base weights, so these tests do not depend on the trained adapt
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -209,3 +214,20 @@ def test_the_shipped_adapter_writes_the_arithmetic_and_the_decoder_judges_it(loc
         engine.reject_impossible = True
     assert bent[0].name == "control_camera"
     assert bent[0].arguments["duration"] <= 600
+
+
+@pytest.mark.model
+def test_ask_prints_no_library_warnings(local_model):
+    """A user sees our output only: no FutureWarning, no "Loading weights" bar from transformers."""
+    out = subprocess.run(
+        [sys.executable, "-m", "copilot", "ask", "take off to 30 metres", "--json"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["calls"] == [
+        {"name": "takeoff_drone", "arguments": {"altitude": 30}}
+    ]
+    assert "Warning" not in out.stderr and "Loading weights" not in out.stderr, out.stderr
