@@ -23,10 +23,12 @@ from copilot.backends.replay import ReplayBackend
 from copilot.catalog import (
     FUNCTION_NAMES,
     FUNCTIONS,
+    MAX_PLAN,
     REJECT,
     CallError,
     ToolCall,
     parameters_schema,
+    plan_error,
     tools,
     validate_call,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "ENUM_MISS_MARGIN",
     "FUNCTIONS",
     "FUNCTION_NAMES",
+    "MAX_PLAN",
     "REJECT",
     "SEED_SYSTEM_PROMPT",
     "Backend",
@@ -74,6 +77,7 @@ __all__ = [
     "list_models",
     "parameters_schema",
     "parse_output",
+    "plan_error",
     "render_ft_prompt",
     "render_ft_target",
     "resolve_base",

@@ -398,3 +398,23 @@ def tools(descriptions: bool = True) -> list[dict[str, Any]]:
         fn["parameters"] = parameters_schema(name, descriptions)
         out.append({"type": "function", "function": fn})
     return out
+
+
+# --------------------------------------------------------------------------- plans
+
+MAX_PLAN = 4  # a plan is 1 to 4 calls: what one user message asks for, in the order it was said
+
+
+def plan_error(names: list[str]) -> str | None:
+    """Why a sequence of calls (by name) is not a well-formed plan, or None if it is one.
+
+    Refusal is atomic: `reject_request` stands alone or not at all. A plan of 5 or more calls is
+    invalid. Checked before anything runs, so a bad plan executes no step.
+    """
+    if not names:
+        return "empty plan: no tool calls"
+    if len(names) > MAX_PLAN:
+        return f"a plan has at most {MAX_PLAN} calls; this one has {len(names)}: nothing was run"
+    if REJECT in names and len(names) > 1:
+        return f"{REJECT} must stand alone: a refusal refuses the whole plan, so nothing was run"
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from copilot.catalog import CallError, ToolCall
+from copilot.catalog import CallError, ToolCall, plan_error
 from copilot.parsing import ParsedOutput, RawCall, parse_output
 
 
@@ -39,7 +39,8 @@ class Completion:
 
     @classmethod
     def from_output(cls, output: Any, raw: str | None = None, **fields: Any) -> Completion:
-        """Parse and validate a model's output. Every call must be valid, or none is kept."""
+        """Parse and validate a model's output as a plan: every call must be valid, and the plan
+        well formed (1 to 4 calls, `reject_request` alone), or none is kept."""
         parsed: ParsedOutput = parse_output(output)
         text = raw if raw is not None else (output if isinstance(output, str) else str(output))
         if parsed.error:
@@ -47,7 +48,11 @@ class Completion:
         checked = parsed.validated()
         errors = [c for c in checked if isinstance(c, CallError)]
         if errors:
-            return cls(raw=text, raw_calls=parsed.calls, error=errors[0].reason, **fields)
+            where = f"step {checked.index(errors[0]) + 1}: " if len(checked) > 1 else ""
+            return cls(raw=text, raw_calls=parsed.calls, error=where + errors[0].reason, **fields)
+        problem = plan_error([c.name for c in parsed.calls])
+        if problem:
+            return cls(raw=text, raw_calls=parsed.calls, error=problem, **fields)
         calls = [c for c in checked if isinstance(c, ToolCall)]
         return cls(calls=calls, raw=text, raw_calls=parsed.calls, **fields)
 
