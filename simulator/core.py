@@ -13,11 +13,12 @@ No pygame here: the evaluation and the data verifier run this headless and fast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
 from simulator.motion import STANDARD_WORLD, advance, run_until_idle
-from simulator.rules import as_tool_call, execute, projected
+from simulator.rules import as_tool_call, check_plan, execute, projected
 from simulator.state import Ack, DroneState, Waypoint
 from simulator.world import Obstacle, World
 
@@ -30,9 +31,11 @@ __all__ = [
     "World",
     "advance",
     "as_tool_call",
+    "check_plan",
     "execute",
     "observation",
     "projected",
+    "run_plan",
     "run_until_idle",
     "start_state",
     "start_state_for",
@@ -60,6 +63,42 @@ def start_state_for(call: Any, world: World | None = None) -> DroneState:
     hovering at 30 m over the pad otherwise (the evaluation's and data verifier's default)."""
     name = call.get("name") if isinstance(call, dict) else getattr(call, "name", call)
     return start_state(world, airborne=name not in GROUND_CALLS)
+
+
+def skipped_after(step: int, ack: Ack) -> Ack:
+    """The ack of a step that never ran because step `step` (1-based) did not succeed."""
+    return Ack(
+        "skipped",
+        f"step {step} was {ack.status} ({ack.reason})"
+        if ack.reason
+        else f"step {step} was {ack.status}",
+    )
+
+
+def run_plan(
+    state: DroneState, calls: Sequence[Any], world: World | None = None, fly: bool = True
+) -> tuple[DroneState, list[Ack]]:
+    """Run a plan: check it whole, then each step in order, each flown to completion.
+
+    Pure, like `execute`. A plan that fails the check runs no step. A denied or failed step stops
+    the plan: every later step is answered "skipped" with the reason, as a flight controller
+    aborts a mission when one item fails. With `fly=False` the steps queue without flying (the
+    app flies them in real time).
+    """
+    world = world or STANDARD_WORLD
+    checked = check_plan(calls)
+    if not checked or isinstance(checked[0], Ack):
+        return state, list(checked)  # type: ignore[arg-type]
+    acks: list[Ack] = []
+    for number, call in enumerate(checked, start=1):
+        state, ack = execute(state, call, world)
+        acks.append(ack)
+        if not ack.ok:
+            acks += [skipped_after(number, ack) for _ in checked[number:]]
+            break
+        if fly:
+            state = run_until_idle(state, world)
+    return state, acks
 
 
 def observation(state: DroneState) -> dict[str, Any]:
@@ -147,6 +186,11 @@ class DroneSim:
     def step(self, call: Any) -> tuple[dict[str, Any], Ack, bool, dict[str, Any]]:
         self.state, ack = execute(self.state, call, self.world)
         return observation(self.state), ack, self.state.crashed, self._info()
+
+    def run_plan(self, calls: Sequence[Any]) -> list[Ack]:
+        """Run a plan to completion (see `run_plan`); one ack per step, skipped ones included."""
+        self.state, acks = run_plan(self.state, calls, self.world)
+        return acks
 
     def tick(self, dt: float) -> DroneState:
         self.state = advance(self.state, self.world, dt)

@@ -8,11 +8,11 @@ teleport the drone: they set a flight plan that `advance` / `run_until_idle` fly
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from copilot import REJECT, ToolCall, parse_output, validate_call
+from copilot import REJECT, ToolCall, parse_output, plan_error, validate_call
 from simulator.motion import STANDARD_WORLD, plan_go_and_land
 from simulator.state import Ack, DroneState, Waypoint
 from simulator.world import World
@@ -319,6 +319,26 @@ def as_tool_call(call: Any) -> ToolCall | str:
         return f"not a tool call: {type(call).__name__}"
     checked = validate_call(name, arguments)
     return checked if isinstance(checked, ToolCall) else checked.reason
+
+
+def check_plan(calls: Sequence[Any]) -> list[ToolCall] | list[Ack]:
+    """The plan's validated calls, or one Ack per step saying why none may run.
+
+    The whole plan is checked before step 1: an invalid step, `reject_request` beside other
+    calls, or more than `MAX_PLAN` calls means nothing runs.
+    """
+    checked = [as_tool_call(call) for call in calls]
+    bad = [i for i, c in enumerate(checked) if isinstance(c, str)]
+    if bad:
+        first = bad[0] + 1
+        return [
+            Ack("failed", c) if isinstance(c, str) else Ack("skipped", f"step {first} is invalid")
+            for c in checked
+        ]
+    problem = plan_error([c.name for c in checked if isinstance(c, ToolCall)])
+    if problem:
+        return [Ack("failed", problem) for _ in checked]
+    return [c for c in checked if isinstance(c, ToolCall)]
 
 
 def execute(state: DroneState, call: Any, world: World | None = None) -> tuple[DroneState, Ack]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-AckStatus = Literal["accepted", "denied", "failed"]
+AckStatus = Literal["accepted", "denied", "failed", "skipped"]
 
 DEFAULT_SPEED_KMH = 36  # 10 m/s: a typical cruise speed for a small quadcopter
 
@@ -20,8 +20,9 @@ class Ack:
 
     accepted: the command runs (reason may carry a note, e.g. "stopped short of ...");
     denied: a safety rule refused it (reason names the rule or limit); failed: the call itself is
-    invalid (reason is the catalogue's one-line validation error). Denied and failed calls never
-    change the state.
+    invalid (reason is the catalogue's one-line validation error); skipped: a step of a plan that
+    never ran, because an earlier step was denied or failed, or the plan was cancelled (reason
+    says which step). Denied, failed and skipped calls never change the state.
     """
 
     status: AckStatus
