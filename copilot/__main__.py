@@ -38,9 +38,13 @@ def _show_turn(console: Any, turn: Any) -> None:
     timing = f"[dim]{c.latency_ms:.0f} ms, {c.total_tokens} tokens[/dim]"
     if c.error:
         console.print(f"[red]no call:[/red] {c.error} {timing}")
-    for call, ack in zip(turn.calls, turn.acks, strict=False):
-        colour = {"accepted": "green", "denied": "yellow"}.get(getattr(ack, "status", ""), "red")
-        console.print(f"[bold]{call}[/bold] -> [{colour}]{ack}[/{colour}] {timing}")
+    plan = len(turn.calls) > 1  # a plan: one numbered line per step
+    for number, (call, ack) in enumerate(zip(turn.calls, turn.acks, strict=False), start=1):
+        status = getattr(ack, "status", "")
+        colour = {"accepted": "green", "denied": "yellow", "skipped": "dim"}.get(status, "red")
+        step = f"{number}. " if plan else ""
+        console.print(f"{step}[bold]{call}[/bold] -> [{colour}]{ack}[/{colour}] {timing}")
+        timing = ""  # the request's time, once
     for note in turn.notes:
         console.print(f"[magenta]drone:[/magenta] {note}")
 

@@ -2,8 +2,9 @@
 
     python -m copilot.serve --model local-ft --host 127.0.0.1 --port 8000
 
-Endpoints: `POST /v1/chat/completions` (with `tools`, `tool_choice` and `usage`) and
-`GET /v1/models`. Bad requests get OpenAI-style error JSON with a 4xx status; a model that cannot
+Endpoints: `POST /v1/chat/completions` (with `tools`, `tool_choice`, `parallel_tool_calls` and
+`usage`) and `GET /v1/models`. A plan comes back as several `tool_calls` in one message, in order;
+`parallel_tool_calls: false` asks for one call at most. Bad requests get OpenAI-style error JSON with a 4xx status; a model that cannot
 produce a valid call answers with text content instead of tool calls (finish_reason "stop").
 """
 
@@ -39,6 +40,7 @@ class ChatRequest(BaseModel):
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool = True  # false: at most one call, no plan
 
 
 class ApiError(Exception):
@@ -95,9 +97,15 @@ def _check(request: ChatRequest, served: list[str]) -> None:
 
 
 def _answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
-    completion = backend.complete(request.messages, request.tools)
+    max_calls = None if request.parallel_tool_calls else 1
+    completion = backend.complete(request.messages, request.tools, max_calls=max_calls)
     allowed = {t["function"]["name"] for t in request.tools or []}
-    calls = completion.calls if not allowed else [c for c in completion.calls if c.name in allowed]
+    calls = completion.calls
+    missing = sorted({c.name for c in calls} - allowed) if allowed else []
+    if missing:  # a plan runs whole or not at all: never drop a step the tools do not offer
+        completion.error = (
+            f"the plan calls {', '.join(missing)}, which the request's tools do not offer"
+        )
     message: dict[str, Any] = {"role": "assistant", "content": None}
     if calls and not completion.error:
         message["tool_calls"] = [
@@ -105,7 +113,9 @@ def _answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
         ]
         finish = "tool_calls"
     else:
-        message["content"] = completion.raw or completion.error or "no valid tool call"
+        why = completion.error or "no valid tool call"
+        # what the model wrote, then why none of it runs, so a person (or a parser) sees both
+        message["content"] = f"{completion.raw}\n# not run: {why}" if completion.raw else why
         finish = "stop"
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",

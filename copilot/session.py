@@ -32,6 +32,8 @@ class Simulator(Protocol):
 
     def run_until_idle(self) -> dict[str, Any]: ...
 
+    def run_plan(self, calls: list[ToolCall]) -> list[Any]: ...
+
     def observation(self) -> dict[str, Any]: ...
 
 
@@ -101,12 +103,11 @@ class Copilot:
         except Exception as exc:  # a backend must not raise; if one does, say so, keep going
             completion = Completion(error=f"{type(exc).__name__}: {exc}"[:300])
         turn = Turn(command, completion)
-        if self.sim is not None:
-            for call in completion.calls:
-                _, ack, _, _ = self.sim.step(call)
-                turn.acks.append(ack)
-            if completion.calls and self.fly:
-                self.sim.run_until_idle()
+        if self.sim is not None and completion.calls:
+            if self.fly:  # each step flown to completion; after a denied step the rest skip
+                turn.acks = list(self.sim.run_plan(completion.calls))
+            else:
+                turn.acks = [self.sim.step(call)[1] for call in completion.calls]
         turn.notes = list(self.sim.take_notes()) if hasattr(self.sim, "take_notes") else []
         if self.keep_history and completion.calls:
             self.history.append(turn_messages(command, completion.calls, turn.acks))

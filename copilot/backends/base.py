@@ -63,7 +63,8 @@ class Backend(Protocol):
 
     `identity` names the model exactly (weights, adapter hash, prompt style) so caches can key on
     it. `complete` never raises for a bad model output or an unreachable server: it returns a
-    `Completion` with `error` set.
+    `Completion` with `error` set. The answer is a plan of 1 to `MAX_PLAN` calls; `max_calls=1`
+    asks for one call at most (the OpenAI `parallel_tool_calls: false`).
     """
 
     name: str
@@ -72,5 +73,9 @@ class Backend(Protocol):
     def identity(self) -> str: ...
 
     def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
+        max_calls: int | None = None,
     ) -> Completion: ...

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot.backends.base import Completion, ModelUnavailable
+from copilot.catalog import MAX_PLAN
 from copilot.formats import END, START, base_prompt_prefix, render_base_prompt, render_ft_prompt
 
 MAX_PROMPT_CHARS = 4000  # a command is a sentence; 20,000 characters is an error, not a prompt
@@ -70,7 +71,7 @@ class LocalBackend:
         base_model: str | Path | None = None,
         decoder: str = "grammar",
         max_new_tokens: int = 64,
-        max_calls: int = 1,
+        max_calls: int = MAX_PLAN,
         fast: str | None = "fp32",
     ) -> None:
         if style not in ("base", "ft"):
@@ -129,7 +130,11 @@ class LocalBackend:
     # ------------------------------------------------------------------ answering
 
     def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
+        max_calls: int | None = None,
     ) -> Completion:
         start = time.perf_counter()
         problem = _check_messages(messages)
@@ -143,7 +148,9 @@ class LocalBackend:
         try:
             with self._lock:  # one request at a time per model: the KV cache is shared state
                 if self.decoder == "grammar":
-                    text, n_prompt, n_out = engine.decode(prompt, self.max_new_tokens)
+                    text, n_prompt, n_out = engine.decode(
+                        prompt, self.max_new_tokens, max_calls=max_calls
+                    )
                 else:
                     text, n_prompt, n_out = _generate(*engine, prompt, self.max_new_tokens)
         except Exception as exc:  # the contract: a Completion with an error, never a raise

@@ -155,7 +155,11 @@ class OpenAIBackend:
         return retrying(self.client.chat.completions.create, **params)
 
     def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
+        max_calls: int | None = None,
     ) -> Completion:
         params: dict[str, Any] = {
             "model": self.name,
@@ -163,6 +167,8 @@ class OpenAIBackend:
             "tools": tools if tools is not None else catalog_tools(),
             **{k: v for k, v in self.settings.items() if v is not None},
         }
+        if max_calls == 1:  # one call at most: the API's own switch for plans
+            params["parallel_tool_calls"] = False
         start = time.perf_counter()
         try:
             response = self._create(params)
@@ -179,7 +185,15 @@ class OpenAIBackend:
         if not response.choices:
             return Completion(error="the server returned no choices", **fields)
         message = response.choices[0].message
+        if message.tool_calls is not None and not message.tool_calls:
+            return Completion(error="the model returned an empty tool_calls list", **fields)
         if message.tool_calls:
             raw = json.dumps([call.model_dump() for call in message.tool_calls])
-            return Completion.from_output(message.tool_calls, raw=raw, **fields)
+            completion = Completion.from_output(message.tool_calls, raw=raw, **fields)
+            if max_calls is not None and len(completion.calls) > max_calls:
+                n = len(completion.calls)
+                return Completion(
+                    raw=raw, error=f"{n} calls where at most {max_calls} was asked for", **fields
+                )
+            return completion
         return Completion.from_output(message.content or "", **fields)

@@ -59,7 +59,11 @@ class ReplayBackend:
         return len(self._records)
 
     def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
+        max_calls: int | None = None,
     ) -> Completion:
         prompt = last_user_text(messages)
         record = self._records.get(prompt)
@@ -72,4 +76,13 @@ class ReplayBackend:
         }
         output = record["output"]
         raw = output if isinstance(output, str) else json.dumps(output)
-        return Completion.from_output(output, raw=raw, **fields)
+        completion = Completion.from_output(output, raw=raw, **fields)
+        if max_calls is not None and len(completion.calls) > max_calls:
+            n = len(completion.calls)
+            return Completion(
+                raw=raw,
+                raw_calls=completion.raw_calls,
+                error=f"the recorded answer is a plan of {n} calls; the request allows {max_calls}",
+                **fields,
+            )
+        return completion

@@ -78,9 +78,10 @@ class GrammarDecoder:
         if style == "base":  # one call on the line after "Call:", then a newline
             self.grammar = CallGrammar(max_calls=1, lead_space=True)
             end_texts = ["\n", "\n\n"]
-        else:
+        else:  # a plan: 1 to max_calls calls, one a line
             self.grammar = CallGrammar(max_calls=max_calls, separator="\n")
             end_texts = ["<end_of_turn>"]
+        self.one_call = CallGrammar(max_calls=1, separator="\n", lead_space=style == "base")
         vocab: dict[str, int] = tokenizer.get_vocab()
         self.end_ids = {vocab[t] for t in end_texts if t in vocab}
         self.end_ids.add(tokenizer.eos_token_id)
@@ -180,8 +181,19 @@ class GrammarDecoder:
 
     # ------------------------------------------------------------------ decoding
 
-    def decode(self, prompt: str, max_new_tokens: int = 64) -> tuple[str, int, int]:
-        """(output text, prompt tokens, completion tokens) for a prompt that starts with the prefix."""
+    def decode(
+        self, prompt: str, max_new_tokens: int = 64, max_calls: int | None = None
+    ) -> tuple[str, int, int]:
+        """(output text, prompt tokens, completion tokens) for a prompt that starts with the prefix.
+
+        `max_calls=1` decodes under the one-call grammar (a request that allows no plan).
+        """
+        if max_calls == 1 and self.grammar.max_calls > 1:
+            plan, self.grammar = self.grammar, self.one_call
+            try:
+                return self.decode(prompt, max_new_tokens)
+            finally:
+                self.grammar = plan
         self.other_words = []
         if prompt.startswith(self.prefix):
             n_prefix = self._reset_to_prefix()

@@ -27,7 +27,7 @@ from fractions import Fraction
 from functools import cache, lru_cache
 from math import ceil, floor, isqrt
 
-from copilot.catalog import FUNCTION_NAMES, ToolCall, parameters_schema, validate_call
+from copilot.catalog import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema, validate_call
 
 DEAD, PARTIAL, COMPLETE = 0, 1, 2
 MAX_DECIMALS = 7
@@ -309,7 +309,9 @@ class CallGrammar:
             return DEAD, ""
         if any(_status_forced(p)[0] != COMPLETE for p in parts[:-1]):
             return DEAD, ""
-        return _status_forced(parts[-1], loose)
+        if len(parts) > 1 and any(p.startswith(REJECT) for p in parts[:-1]):
+            return DEAD, ""  # refusal is atomic: reject_request stands alone
+        return _status_forced(parts[-1], loose, len(parts) > 1)
 
     def status(self, text: str) -> int:
         return self._last(text)[0]
@@ -333,10 +335,15 @@ class CallGrammar:
 
 
 @lru_cache(maxsize=65536)
-def _status_forced(text: str, loose: bool = False) -> tuple[int, str]:
-    """One call's status, and the common literal continuation of every skeleton it fits."""
+def _status_forced(text: str, loose: bool = False, in_plan: bool = False) -> tuple[int, str]:
+    """One call's status, and the common literal continuation of every skeleton it fits.
+
+    `in_plan`: the call follows another in the same output, where `reject_request` may not stand.
+    """
     best, forced = DEAD, None
     for skeleton in loose_skeletons() if loose else skeletons():
+        if in_plan and isinstance(skeleton[0], str) and skeleton[0].startswith(REJECT):
+            continue
         status, rest = _walk(skeleton, text)
         if status == DEAD:
             continue
