@@ -6,6 +6,11 @@ hash, prompt style), the messages, the tools and the call parameters. The value 
 to a temporary name and renamed, so a kill never leaves a half-written entry and threads never
 collide. Answers that failed before the model said anything (no key, server down, adapter missing)
 are not cached: they are not the model's answer.
+
+A plan (several calls) is stored whole, in order, and read back as the same `Completion`. An entry
+written before plans were checked may hold a malformed plan (5 calls, or `reject_request` beside
+another call) as if it were valid; reading applies today's rule, so such an answer comes back as
+the malformed plan it is (no calls, the error said), without asking the model again.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from platformdirs import user_cache_dir
 
-from copilot import Completion, RawCall, ToolCall
+from copilot import Completion, RawCall, ToolCall, plan_error
 
 CACHE_VERSION = 1
 
@@ -61,14 +66,21 @@ def completion_to_dict(completion: Completion) -> dict[str, Any]:
 
 
 def completion_from_dict(data: dict[str, Any]) -> Completion:
+    calls = [ToolCall(c["name"], c.get("arguments") or {}) for c in data.get("calls", [])]
+    raw_calls = [RawCall(c["name"], c.get("arguments")) for c in data.get("raw_calls", [])]
+    error = data.get("error")
+    problem = plan_error([c.name for c in calls]) if calls else None
+    if problem:  # stored before plans were checked: keep no call of a malformed plan
+        raw_calls = raw_calls or [RawCall(c.name, c.arguments) for c in calls]
+        calls, error = [], error or problem
     return Completion(
-        calls=[ToolCall(c["name"], c.get("arguments") or {}) for c in data.get("calls", [])],
+        calls=calls,
         raw=data.get("raw", ""),
-        raw_calls=[RawCall(c["name"], c.get("arguments")) for c in data.get("raw_calls", [])],
+        raw_calls=raw_calls,
         prompt_tokens=int(data.get("prompt_tokens", 0)),
         completion_tokens=int(data.get("completion_tokens", 0)),
         latency_ms=float(data.get("latency_ms", 0.0)),
-        error=data.get("error"),
+        error=error,
     )
 
 

@@ -27,6 +27,7 @@ METRICS = {
     "call": "call_match",
     "valid": "valid",
     "executed": "executed_match",
+    "steps": "step_accuracy",
 }
 EXAMPLES = """
 examples:
@@ -36,6 +37,7 @@ examples:
   python -m evaluation --model gpt-4o-mini --concurrency 8   # needs OPENAI_API_KEY
   python -m evaluation --model my-model --base-url http://127.0.0.1:8000/v1
   python -m evaluation --suite my_cases.jsonl --model replay:answers.jsonl --format json
+  python -m evaluation --suite evaluation/examples/plans.jsonl --model replay:evaluation/examples/plans_answers.jsonl
   python -m evaluation --suite data-13k/val.jsonl --model local-ft   # a fine-tuning file, decoded
   python -m evaluation --model local-ft --fail-under 95 --fail-metric call   # for CI
   python -m evaluation --resume runs/20261126-170000     # finish a run that was killed
@@ -48,9 +50,9 @@ exit codes: 0 done; 1 below --fail-under, or a model failed on every case; 2 bad
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation",
-        description="Replay prompt suites against models; score function name, call, validity "
-        "and executed simulator state; write runs/<id>/ (results.jsonl, summary.json, "
-        "report.html, plots).",
+        description="Replay prompt suites against models; score function name, call (or plan), "
+        "validity, executed simulator state and step accuracy; write runs/<id>/ (results.jsonl, "
+        "summary.json, report.html, plots).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

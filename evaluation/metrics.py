@@ -25,6 +25,8 @@ RUN_KEYS = [
     "tokens_avg",
     "errors",
 ]  # the `runs` entries of `--format json`, in the issue's order
+# the `runs` entries of summary.json and summary.csv: the same, with step accuracy beside the rest
+SUMMARY_KEYS = [*RUN_KEYS[:7], "step_accuracy", *RUN_KEYS[7:]]
 
 
 @dataclass
@@ -38,6 +40,7 @@ class RunSummary:
     call_match: float
     valid: float
     executed_match: float
+    step_accuracy: float
     reject_recall: float | None
     latency_ms_p50: float
     latency_ms_p95: float
@@ -48,10 +51,10 @@ class RunSummary:
     cached: int = 0
     reject_cases: int = 0
 
-    def public(self) -> dict[str, object]:
-        """The fields of the `--format json` schema, in its order."""
+    def public(self, keys: Sequence[str] = RUN_KEYS) -> dict[str, object]:
+        """The fields of the `--format json` schema (or of `keys`), in its order."""
         data = asdict(self)
-        return {k: data[k] for k in RUN_KEYS}
+        return {k: data[k] for k in keys}
 
 
 def summarise(model: str, suite: str, results: Sequence[CaseResult]) -> RunSummary:
@@ -66,6 +69,7 @@ def summarise(model: str, suite: str, results: Sequence[CaseResult]) -> RunSumma
         call_match=rate(r.call_match for r in results),
         valid=rate(r.valid for r in results),
         executed_match=rate(r.executed_match for r in results),
+        step_accuracy=sum(r.step_accuracy for r in results) / len(results) if results else 0.0,
         # "got it" means a valid reject_request: a malformed answer is never a refusal
         reject_recall=rate(r.call_match for r in rejects) if rejects else None,
         latency_ms_p50=percentile(latencies, 50),

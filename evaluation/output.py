@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.metrics import RUN_KEYS, per_function, summaries
+from evaluation.metrics import RUN_KEYS, SUMMARY_KEYS, per_function, summaries
 from evaluation.results import CaseResult
 
 CASE_KEYS = [
@@ -35,9 +35,17 @@ def _round(value: Any) -> Any:
     return round(value, 6) if isinstance(value, float) else value
 
 
+def run_rows(results: Sequence[CaseResult], keys: Sequence[str] = RUN_KEYS) -> list[dict[str, Any]]:
+    """One dict per model and suite: the `keys` of its summary, floats rounded."""
+    return [{k: _round(v) for k, v in s.public(keys).items()} for s in summaries(results)]
+
+
 def json_payload(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """`{"runs": [...], "cases": [...]}` exactly as issue 5's schema (cases also say `cached`)."""
-    runs = [{k: _round(v) for k, v in s.public().items()} for s in summaries(results)]
+    """`{"runs": [...], "cases": [...]}` exactly as issue 5's schema (cases also say `cached`).
+
+    The plan fields (`step_accuracy`, plan lengths, `expected_plans`) are in the run directory's
+    files, `results.jsonl` and `summary.json`, not in this schema."""
+    runs = run_rows(results)
     cases = []
     for r in results:
         data = r.to_dict()
@@ -45,13 +53,12 @@ def json_payload(results: Sequence[CaseResult]) -> dict[str, Any]:
     return {"runs": runs, "cases": cases}
 
 
-def runs_csv(results: Sequence[CaseResult]) -> str:
-    """One CSV row per model and suite, the JSON `runs` columns."""
+def runs_csv(results: Sequence[CaseResult], keys: Sequence[str] = RUN_KEYS) -> str:
+    """One CSV row per model and suite, the JSON `runs` columns (or `keys`)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=RUN_KEYS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=list(keys), lineterminator="\n")
     writer.writeheader()
-    for s in summaries(results):
-        writer.writerow({k: _round(v) for k, v in s.public().items()})
+    writer.writerows(run_rows(results, keys))
     return buffer.getvalue()
 
 
@@ -65,20 +72,21 @@ class RunInfo:
 
 
 def write_summary(directory: Path, results: Sequence[CaseResult], info: RunInfo) -> Path:
-    """`summary.json` (runs, per-function scores, problems, run settings) and `summary.csv`."""
+    """`summary.json` (runs with step accuracy, per-function scores, problems, run settings) and
+    `summary.csv` (its runs)."""
     functions = {}
     for model in dict.fromkeys(r.model for r in results):
         functions[model] = [vars(f) for f in per_function([r for r in results if r.model == model])]
     summary = {
         **info.meta,
-        "runs": json_payload(results)["runs"],
+        "runs": run_rows(results, SUMMARY_KEYS),
         "per_function": functions,
         "model_errors": info.model_errors,
         "suite_errors": info.suite_errors,
     }
     path = directory / "summary.json"
     path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (directory / "summary.csv").write_text(runs_csv(results), encoding="utf-8")
+    (directory / "summary.csv").write_text(runs_csv(results, SUMMARY_KEYS), encoding="utf-8")
     return path
 
 

@@ -3,6 +3,7 @@
 It holds the comparison, the seed's summary lines per model and suite, every case with mismatch
 rows in red (name) or yellow (arguments), filters by model, suite and category, a per-prompt view
 of the models side by side (base against fine-tuned), per-function scores and confusion matrices.
+Plans of several calls read as numbered steps, and every case shows its step accuracy.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from html import escape
 from pathlib import Path
 
 from evaluation.metrics import confusion, group, models_of, per_function, suites_of, summarise
-from evaluation.report_terminal import SHORT, summary_lines
-from evaluation.results import CaseResult, calls_text
+from evaluation.report_terminal import SHORT, steps_cell, summary_lines
+from evaluation.results import CaseResult, plan_text, plans_text
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
@@ -93,9 +94,15 @@ def _row_class(r: CaseResult) -> str:
     return "bad" if not r.name_match else ("warn" if not r.call_match else "")
 
 
+def _expected(r: CaseResult) -> str:
+    """The acceptable plans: one-call answers as `a; b`, plans as numbered steps, one a line."""
+    plans = r.expected_plans or [[call] for call in r.expected]
+    return escape(plans_text(plans, "\n")).replace("\n", '<br><span class="muted">or</span> ')
+
+
 def _actual(r: CaseResult) -> str:
     """The calls as written (the raw output on hover), and the error if there was one."""
-    text = escape(calls_text(r.actual))
+    text = escape(plan_text(r.actual))
     if r.error:
         text += f' <span class="err">{escape(r.error)}</span>'
     text = text or '<span class="muted">(nothing)</span>'
@@ -105,7 +112,8 @@ def _actual(r: CaseResult) -> str:
 def _comparison(results: Sequence[CaseResult]) -> str:
     head = (
         "<tr><th>suite</th><th>model</th><th>n</th><th>name</th><th>call</th><th>valid</th>"
-        "<th>executed</th><th>reject recall</th><th>p50 ms</th><th>p95 ms</th><th>tokens</th>"
+        "<th>executed</th><th>steps</th><th>reject recall</th><th>p50 ms</th><th>p95 ms</th>"
+        "<th>tokens</th>"
         "<th>errors</th></tr>"
     )
     rows = []
@@ -113,8 +121,9 @@ def _comparison(results: Sequence[CaseResult]) -> str:
         s = summarise(model, suite, rs)
         cells = [
             str(s.n), _pct(s.name_match), _pct(s.call_match), _pct(s.valid),
-            _pct(s.executed_match), _pct(s.reject_recall), f"{s.latency_ms_p50:.0f}",
-            f"{s.latency_ms_p95:.0f}", f"{s.tokens_avg:.1f}", str(s.errors),
+            _pct(s.executed_match), _pct(s.step_accuracy), _pct(s.reject_recall),
+            f"{s.latency_ms_p50:.0f}", f"{s.latency_ms_p95:.0f}", f"{s.tokens_avg:.1f}",
+            str(s.errors),
         ]  # fmt: skip
         rows.append(
             f'<tr data-model="{escape(model)}" data-suite="{escape(suite)}">'
@@ -137,7 +146,7 @@ def _cases(results: Sequence[CaseResult]) -> str:
     head = (
         "<tr><th>model</th><th>suite</th><th>category</th><th>id</th><th>prompt</th>"
         "<th>actual</th><th>expected</th><th>name</th><th>call</th><th>valid</th><th>exec</th>"
-        "<th>ms</th><th>tokens</th></tr>"
+        "<th>steps</th><th>ms</th><th>tokens</th></tr>"
     )
     rows = []
     for r in results:
@@ -148,9 +157,10 @@ def _cases(results: Sequence[CaseResult]) -> str:
             f'data-category="{escape(r.category)}" data-ok="{int(r.call_match)}">'
             f"<td>{escape(r.model)}</td><td>{escape(r.suite)}</td><td>{escape(r.category)}</td>"
             f"<td>{escape(r.id)}</td><td class=prompt>{escape(r.prompt)}</td><td><code>{_actual(r)}</code></td>"
-            f"<td><code>{escape(calls_text(r.expected))}</code></td>"
+            f"<td><code>{_expected(r)}</code></td>"
             f"<td>{_mark(r.name_match)}</td><td>{_mark(r.call_match)}</td>"
             f"<td>{_mark(r.valid)}</td><td>{_mark(r.executed_match)}</td>"
+            f'<td class="n">{steps_cell(r)}</td>'
             f'<td class="n" title="{cached.strip()}">{r.latency_ms:.0f}{"*" if r.cached else ""}'
             f'</td><td class="n">{r.tokens}</td></tr>'
         )
@@ -185,7 +195,7 @@ def _side_by_side(results: Sequence[CaseResult]) -> str:
             f'<tr class="{diff.strip()}" data-suite="{escape(suite)}" '
             f'data-category="{escape(first.category)}" data-ok="{ok}">'
             f"<td>{escape(suite)}</td><td class=prompt>{escape(first.prompt)}</td>"
-            f"<td><code>{escape(calls_text(first.expected))}</code></td>{''.join(cells)}</tr>"
+            f"<td><code>{_expected(first)}</code></td>{''.join(cells)}</tr>"
         )
     return f"<table class=wide>{head}{''.join(rows)}</table>"
 

@@ -1,7 +1,8 @@
 """The terminal report: the seed's table and summary lines per model and suite, then ours.
 
 Rows whose function name does not match are red, as the seed styled them; rows whose name
-matches but whose arguments do not are yellow.
+matches but whose arguments (or later steps) do not are yellow. A plan of several calls reads as
+numbered steps, and the Steps column gives the expected steps matched in order.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from evaluation.metrics import (
     suites_of,
     summarise,
 )
-from evaluation.results import CaseResult, calls_text
+from evaluation.results import CaseResult, plan_text
 
 SHORT = {
     "takeoff_drone": "takeoff",
@@ -59,6 +60,19 @@ def _count(label: str, hits: int, total: int) -> str:
     return f"{label}: {hits} out of {total} ({share:.2f}%)"
 
 
+def steps_cell(result: CaseResult) -> str:
+    """Step accuracy as matched steps over expected steps: `2/3`."""
+    matched = round(result.step_accuracy * result.plan_len_expected)
+    return f"{matched}/{result.plan_len_expected}"
+
+
+def expected_cell(result: CaseResult) -> str:
+    """The first acceptable plan (a call, or numbered steps one a line), `…` when there are
+    others."""
+    plans = result.expected_plans or [result.expected[:1]]
+    return plan_text(plans[0], "\n") + (" …" if len(plans) > 1 else "")
+
+
 def row_style(result: CaseResult) -> str:
     if not result.name_match:
         return "black on red"
@@ -70,23 +84,24 @@ def row_style(result: CaseResult) -> str:
 def case_table(title: str, results: Sequence[CaseResult], full: bool) -> Table:
     """The seed's Prompt / Actual / Expected / Match table, plus our columns."""
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-    for column in ("Prompt", "Actual", "Expected", "Match", "Call", "Valid", "Exec", "ms"):
-        justify = "right" if column == "ms" else "left"
+    for column in ("Prompt", "Actual", "Expected", "Match", "Call", "Valid", "Exec", "Steps", "ms"):
+        justify = "right" if column in ("Steps", "ms") else "left"
         table.add_column(column, justify=justify, overflow="fold")
     for r in results:
         if not full and r.call_match:
             continue
-        actual = calls_text(r.actual) or f"error: {r.error}"
+        actual = plan_text(r.actual, "\n") or f"error: {r.error}"
         if r.actual and r.error:
             actual = f"{actual}  [{r.error}]"
         table.add_row(
             r.prompt,
             actual,
-            calls_text(r.expected[:1]) + (" …" if len(r.expected) > 1 else ""),
+            expected_cell(r),
             _yes(r.name_match),
             _yes(r.call_match),
             _yes(r.valid),
             _yes(r.executed_match),
+            steps_cell(r),
             f"{r.latency_ms:.0f}" + ("*" if r.cached else ""),
             style=row_style(r),
         )
@@ -102,6 +117,7 @@ def summary_lines(s: RunSummary) -> list[str]:
         _count("Call match", round(s.call_match * s.n), s.n),
         _count("Valid calls", round(s.valid * s.n), s.n),
         _count("Executed match", round(s.executed_match * s.n), s.n),
+        f"Step accuracy: {s.step_accuracy * 100:.2f}% (expected steps matched in order, mean)",
     ]
     if s.reject_recall is not None:
         lines.append(
@@ -119,7 +135,7 @@ def comparison_table(results: Sequence[CaseResult]) -> Table:
     """Every model on every suite, side by side (and on all suites together)."""
     table = Table(title="Comparison", title_justify="left")
     for column in (
-        "suite", "model", "n", "name", "call", "valid", "exec", "reject recall",
+        "suite", "model", "n", "name", "call", "valid", "exec", "steps", "reject recall",
         "p50 ms", "p95 ms", "tokens", "errors",
     ):  # fmt: skip
         table.add_column(column, justify="left" if column in ("suite", "model") else "right")
@@ -132,7 +148,8 @@ def comparison_table(results: Sequence[CaseResult]) -> Table:
         s = summarise(model, suite, rs)
         table.add_row(
             suite, model, str(s.n), _pct(s.name_match), _pct(s.call_match), _pct(s.valid),
-            _pct(s.executed_match), _pct(s.reject_recall), f"{s.latency_ms_p50:.0f}",
+            _pct(s.executed_match), _pct(s.step_accuracy), _pct(s.reject_recall),
+            f"{s.latency_ms_p50:.0f}",
             f"{s.latency_ms_p95:.0f}", f"{s.tokens_avg:.1f}", str(s.errors),
             style="bold" if suite == "all" else "",
         )  # fmt: skip

@@ -53,6 +53,22 @@ def calls_text(calls: list[dict[str, Any]]) -> str:
     return "; ".join(out)
 
 
+def plan_text(calls: list[dict[str, Any]], separator: str = "  ") -> str:
+    """One plan for tables: a single call as `calls_text` writes it; several as numbered steps,
+    `1. takeoff_drone(altitude=30)  2. control_camera(mode="photo")`."""
+    if len(calls) <= 1:
+        return calls_text(calls)
+    steps = (f"{i}. {calls_text([call])}" for i, call in enumerate(calls, start=1))
+    return separator.join(steps)
+
+
+def plans_text(plans: list[list[dict[str, Any]]], separator: str = "  or  ") -> str:
+    """Acceptable plans for tables: one-call plans as today's `a; b`, else each plan's steps."""
+    if all(len(plan) <= 1 for plan in plans):
+        return calls_text([call for plan in plans for call in plan])
+    return separator.join(plan_text(plan) for plan in plans)
+
+
 RESULTS_VERSION = 1  # the format of a results.jsonl line
 
 
@@ -60,7 +76,13 @@ RESULTS_VERSION = 1  # the format of a results.jsonl line
 class CaseResult:
     """One case answered by one model, scored. This is one line of `results.jsonl`.
 
-    `version` is the line format's: it goes up when a field changes meaning or goes away.
+    `expected` is the first call of each acceptable plan (for a one-call case, its acceptable
+    calls); `expected_plans` every acceptable plan in full. `plan_len_expected` is the length of
+    the plan step accuracy was measured against (the best-matching, or the first),
+    `plan_len_actual` the number of calls the model wrote.
+
+    `version` is the line format's: it goes up when a field changes meaning or goes away (fields
+    only added, as the plan fields were, keep it; `from_dict` fills them in for older lines).
     """
 
     model: str
@@ -69,11 +91,15 @@ class CaseResult:
     category: str
     prompt: str
     expected: list[dict[str, Any]]
+    expected_plans: list[list[dict[str, Any]]]
     actual: list[dict[str, Any]]
     name_match: bool
     call_match: bool
     valid: bool
     executed_match: bool
+    step_accuracy: float
+    plan_len_expected: int
+    plan_len_actual: int
     latency_ms: float
     tokens: int
     expected_name: str
@@ -103,6 +129,7 @@ class CaseResult:
         cached: bool = False,
         identity: str = "",
     ) -> CaseResult:
+        actual = actual_calls(completion)
         return cls(
             model=model,
             suite=case.suite,
@@ -110,11 +137,15 @@ class CaseResult:
             category=case.category,
             prompt=case.prompt,
             expected=[call_dict(c) for c in case.expected],
-            actual=actual_calls(completion),
+            expected_plans=[[call_dict(c) for c in plan] for plan in case.plans],
+            actual=actual,
             name_match=scores.name_match,
             call_match=scores.call_match,
             valid=scores.valid,
             executed_match=scores.executed_match,
+            step_accuracy=scores.step_accuracy,
+            plan_len_expected=len(case.plans[scores.plan]),
+            plan_len_actual=len(actual),
             latency_ms=round(float(completion.latency_ms), 3),
             tokens=int(completion.total_tokens),
             expected_name=case.expected_name,
@@ -134,7 +165,13 @@ class CaseResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        data = {k: v for k, v in data.items() if k in names}
+        if "expected_plans" not in data:  # a line written before plans: every case had one call
+            data["expected_plans"] = [[call] for call in data.get("expected", [])]
+            data.setdefault("step_accuracy", 1.0 if data.get("call_match") else 0.0)
+            data.setdefault("plan_len_expected", 1)
+            data.setdefault("plan_len_actual", len(data.get("actual", [])))
+        return cls(**data)
 
 
 class ResultsWriter:

@@ -131,8 +131,8 @@ class Evaluation:
         """Ask, score (executed match in the headless simulator) and package one case."""
         completion, cached = self.ask(model, case)
         valid = is_valid(completion)
-        executed = executed_match(case.expected, completion.calls, case.setup, valid=valid)
-        scores = score(case.expected, completion, executed=executed)
+        executed = executed_match(case.plans, completion.calls, case.setup, valid=valid)
+        scores = score(case.plans, completion, executed=executed)
         return CaseResult.build(
             model.name, case, completion, scores, cached=cached, identity=model.identity
         )

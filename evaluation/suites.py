@@ -5,14 +5,25 @@
  "expected": [{"name": "takeoff_drone", "arguments": {"altitude": 50}}]}
 ```
 
-`expected` lists acceptable calls (any one matches). Optional keys: `setup` (calls applied to a
-fresh simulator before the case) and `history` (earlier chat messages). A malformed line is
-reported as `file:line: reason` and skipped; the valid lines still run.
+`expected` lists acceptable calls (any one matches; each is a plan of one call). Instead of it, a
+case may give `expected_plans`: a list of acceptable plans, each an ordered list of 1 to 4 calls
+(`reject_request` only alone), the order the user said them in:
+
+```json
+{"id": "c01", "category": "compound", "prompt": "take off to 30 metres and snap a photo",
+ "expected_plans": [[{"name": "takeoff_drone", "arguments": {"altitude": 30}},
+                     {"name": "control_camera", "arguments": {"mode": "photo"}}]]}
+```
+
+Optional keys: `setup` (calls applied to a fresh simulator before the case) and `history`
+(earlier chat messages). A malformed line (an invalid call, a malformed plan, both `expected` and
+`expected_plans`) is reported as `file:line: reason` and skipped; the valid lines still run.
 
 A fine-tuning file reads as a suite too: a line in the OpenAI chat format (`{"messages": [...]}`,
 as `python -m finetune generate` writes them) is the case whose prompt is the last user message,
-whose expected calls are the assistant's answer, and whose history is what came before. So
-`--suite data/val.jsonl` decodes a validation file the way the suites are decoded.
+whose expected plan is the assistant's answer (one call, or several `tool_calls` in order), and
+whose history is what came before. So `--suite data/val.jsonl` decodes a validation file the way
+the suites are decoded.
 """
 
 from __future__ import annotations
@@ -22,11 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copilot import REJECT, ToolCall, validate_call
+from copilot import REJECT, ToolCall, plan_error, validate_call
 
 SUITES_DIR = Path(__file__).parent / "suites"
 DEFAULT_SUITES = ("straightforward", "challenging")
 _ROLES = {"system", "user", "assistant", "tool"}
+
+
+Plan = tuple[ToolCall, ...]  # the ordered calls answering one message (1 to 4)
 
 
 class SuiteNotFound(ValueError):
@@ -35,15 +49,35 @@ class SuiteNotFound(ValueError):
 
 @dataclass(frozen=True)
 class Case:
-    """One prompt and the calls that would answer it correctly."""
+    """One prompt and the plans that would answer it correctly.
+
+    Give `expected` (acceptable calls, each a plan of one call) or `plans` (acceptable plans);
+    the other is derived: `plans` from `expected` one call a plan, `expected` from `plans` as the
+    first call of each plan (what name match and the confusion matrix compare against).
+    """
 
     suite: str
     id: str
     prompt: str
-    expected: tuple[ToolCall, ...]
+    expected: tuple[ToolCall, ...] = ()
     category: str = ""
     setup: tuple[ToolCall, ...] = ()
     history: tuple[dict[str, Any], ...] = ()
+    plans: tuple[Plan, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.plans:
+            object.__setattr__(self, "plans", tuple((call,) for call in self.expected))
+        elif not self.expected:
+            firsts = {str(plan[0]): plan[0] for plan in self.plans}  # one per text, in order
+            object.__setattr__(self, "expected", tuple(firsts.values()))
+        if not self.plans:
+            raise ValueError("a case needs at least one expected call or plan")
+
+    @property
+    def is_plan(self) -> bool:
+        """True when some acceptable answer has more than one call."""
+        return any(len(plan) > 1 for plan in self.plans)
 
     @property
     def expects_reject(self) -> bool:
@@ -103,6 +137,20 @@ def _calls(value: Any, key: str, allow_empty: bool) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
+def _plans(value: Any) -> tuple[Plan, ...]:
+    """`expected_plans`: a non-empty list of plans, each valid call by call and well formed."""
+    if not isinstance(value, list) or not value:
+        raise _BadLine("'expected_plans' must be a non-empty list of plans (lists of calls)")
+    plans = []
+    for i, plan in enumerate(value):
+        calls = _calls(plan, f"expected_plans[{i}]", allow_empty=False)
+        problem = plan_error([call.name for call in calls])
+        if problem:
+            raise _BadLine(f"expected_plans[{i}] is not a valid plan: {problem}")
+        plans.append(calls)
+    return tuple(plans)
+
+
 def _history(value: Any) -> tuple[dict[str, Any], ...]:
     if not isinstance(value, list):
         raise _BadLine("'history' must be a list of chat messages")
@@ -131,7 +179,9 @@ def _from_chat(messages: Any) -> dict[str, Any]:
     if not expected:
         raise _BadLine("the assistant's answer has no tool calls")
     prompt, history, category = turns[-2].get("content"), turns[:-2], expected[0]["name"]
-    return {"prompt": prompt, "expected": expected, "history": history, "category": category}
+    # several tool_calls are one plan, in order; one call keeps the one-call form
+    answer = {"expected_plans": [expected]} if len(expected) > 1 else {"expected": expected}
+    return {"prompt": prompt, **answer, "history": history, "category": category}
 
 
 def parse_case(suite: str, record: Any, line: int) -> Case:
@@ -143,16 +193,23 @@ def parse_case(suite: str, record: Any, line: int) -> Case:
     prompt = record.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise _BadLine("'prompt' must be a non-empty string")
-    if "expected" not in record:
-        raise _BadLine("missing 'expected'")
+    if "expected" in record and "expected_plans" in record:
+        raise _BadLine("a case has 'expected' or 'expected_plans', not both")
+    if "expected" in record:
+        expected, plans = _calls(record["expected"], "expected", allow_empty=False), ()
+    elif "expected_plans" in record:
+        expected, plans = (), _plans(record["expected_plans"])
+    else:
+        raise _BadLine("missing 'expected' (or 'expected_plans')")
     return Case(
         suite=suite,
         id=str(record.get("id") or f"{suite}-{line}"),
         prompt=prompt,
-        expected=_calls(record["expected"], "expected", allow_empty=False),
+        expected=expected,
         category=str(record.get("category") or suite),
         setup=_calls(record.get("setup", []), "setup", allow_empty=True),
         history=_history(record.get("history", [])),
+        plans=plans,
     )
 
 
