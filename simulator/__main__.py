@@ -13,13 +13,22 @@ EPILOG = """examples:
   python -m simulator --compare local-base,local-ft    # split screen: both models get each command
   python -m simulator --headless --script simulator/scripts/readme_flight.txt \\
       --frames runs/frames --screenshot runs/shot.png  # fly a script off-screen
+  python -m simulator --headless --script simulator/scripts/readme_plan.txt \\
+      --screenshot runs/plan.png                       # a 3-step plan and its checklist
 
 In the window: type a command and press Enter (a tool call such as takeoff_drone(altitude=30)
 runs as-is, without a model). Tab switches model, PgUp/PgDn zoom, F12 saves a screenshot,
 Ctrl+R resets, Esc quits. Photos and video frames are saved under --captures.
 
+Plans: a command the model answers with 2 to 4 calls, or calls typed with ; between them
+(takeoff_drone(altitude=30); control_camera(mode="photo")), is checked whole, then flown step
+by step, each step flown to completion before the next, with a checklist on the map. A denied
+or failed step stops the plan and the steps after it are skipped. Space on an empty command
+line cancels the steps not started yet (they are skipped: cancelled).
+
 A script has one command per line: a tool call (takeoff_drone(altitude=30), or JSON
-{"name": ..., "arguments": ...}), or plain text for the model; # starts a comment.
+{"name": ..., "arguments": ...}), a plan (calls separated by ;), or plain text for the model;
+# starts a comment.
 """
 
 

@@ -2,6 +2,10 @@
 
 Interactive: `App(...).run()`. Headless: `App(..., window=False).run_script(lines, ...)` renders
 the same frames off-screen and saves them. The CLI is in `simulator.__main__`.
+
+A command that yields a plan (several calls from the model, or calls typed with `;` between them)
+is checked whole, then flown step by step in real time, with a checklist on each drone's map.
+Space on an empty command line cancels the steps not yet started.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from simulator.core import World
+from simulator.mission import Mission, split_plan
 from simulator.pilot import Pilot, looks_like_call
 from simulator.render.frame import DEFAULT_SCALE, FrameView, PaneView, SimRenderer, save_png
 from simulator.render.panel import LogLine
@@ -19,6 +24,9 @@ from simulator.script import ScriptLine
 
 FPS = 60
 MAX_LOG = 400
+KEY_HINT = "Tab model · PgUp/PgDn zoom · F12 shot · Esc quit"
+PLAN_KEY_HINT = "Space cancels the plan · PgUp/PgDn zoom · Esc quit"  # while a plan has steps left
+PLAN_PLACEHOLDER = "Plan running: Space cancels the steps not started yet"
 
 
 def follow(
@@ -83,13 +91,12 @@ class App:
 
     # ------------------------------------------------------------------ commands
     def submit(self, text: str, wait: bool = False) -> None:
-        """A typed line: a tool call runs on every drone; anything else goes to the model(s)."""
+        """A typed line: tool calls run on every drone; anything else goes to the model(s)."""
         text = text.strip()
         if not text:
             return
-        if looks_like_call(text):  # a tool call typed by hand: run it as-is, no model
-            for pilot in self.pilots:
-                pilot.run_call(text)
+        if looks_like_call(text):  # tool calls typed by hand: run them as-is, no model
+            self.run_call(text)
             return
         self._add_log(LogLine(text, "user"))
         busy = [p.model for p in self.pilots if p.busy]
@@ -99,11 +106,27 @@ class App:
             )
             return
         for pilot in self.pilots:
-            pilot.ask(text, wait=wait)
+            if not pilot.plan_busy():
+                pilot.ask(text, wait=wait)
 
     def run_call(self, call: object) -> None:
+        """One call, or a plan (a list of calls, or calls typed with `;` between them), on every
+        drone. A bad plan is refused once, in one line, whatever the number of drones."""
+        if isinstance(call, str):
+            calls = split_plan(call)
+        else:
+            calls = list(call) if isinstance(call, list | tuple) else [call]
+        if len(calls) != 1:
+            checked = Mission.checked(calls)
+            if isinstance(checked, str):
+                self._add_log(LogLine(f"plan not run: {checked}", "failed"))
+                return
         for pilot in self.pilots:
-            pilot.run_call(call)
+            pilot.run_calls(calls)
+
+    def cancel_plans(self) -> bool:
+        """The cancel key: every drone's plan skips the steps it has not started."""
+        return any([pilot.cancel_plan() for pilot in self.pilots])
 
     def switch_model(self) -> None:
         """Tab: the next model in the list flies the (single) drone."""
@@ -116,7 +139,7 @@ class App:
 
     def reset(self) -> None:
         for pilot in self.pilots:
-            pilot.reset()
+            pilot.reset()  # a plan in progress is dropped with its drone
         self.centers = [(p.state.x, p.state.y) for p in self.pilots]
         self._add_log(LogLine("simulation reset", "info"))
 
@@ -130,12 +153,19 @@ class App:
             self.centers[i] = follow(self.centers[i], (pilot.state.x, pilot.state.y), dt)
 
     def frame(self):
+        return self.renderer.draw(self.view())
+
+    def view(self) -> FrameView:
+        """What the next frame shows, as plain data."""
         now = time.perf_counter()
         panes = [
-            PaneView(p.model, p.state, p.trail, p.status, p.thinking(now), self.centers[i])
+            PaneView(
+                p.model, p.state, p.trail, p.status, p.thinking(now), self.centers[i], p.mission
+            )
             for i, p in enumerate(self.pilots)
         ]
-        hint = "Tab model · PgUp/PgDn zoom · F12 shot · Esc quit"
+        planning = any(p.plan_pending for p in self.pilots)
+        hint = PLAN_KEY_HINT if planning else KEY_HINT
         if self.fps:
             hint = f"{self.fps:.0f} fps · {hint}"
         view = FrameView(
@@ -147,7 +177,9 @@ class App:
             hint,
             log_scroll=self.log_scroll,
         )
-        return self.renderer.draw(view)
+        if planning:
+            view.placeholder = PLAN_PLACEHOLDER
+        return view
 
     def screenshot(self, path: Path) -> Path:
         save_png(self.frame(), path)
@@ -156,7 +188,8 @@ class App:
     # ------------------------------------------------------------------ headless
     @property
     def idle(self) -> bool:
-        return all(p.state.idle and not p.busy for p in self.pilots)
+        """Every drone done: motion flown, camera jobs over, no answer awaited, no step left."""
+        return all(p.state.idle and not p.busy and not p.plan_pending for p in self.pilots)
 
     def run_script(
         self,
@@ -178,7 +211,7 @@ class App:
                 save_png(self.frame(), frames / f"frame-{saved:05d}.png")
 
         for line in lines:
-            if line.kind == "call":
+            if line.kind in ("call", "plan"):
                 self.run_call(line.value)
             else:
                 self.submit(line.value, wait=True)
@@ -191,7 +224,7 @@ class App:
             if not self.idle:
                 self._add_log(LogLine(f"fast-forwarding past {max_seconds:.0f} s", "info"))
                 for pilot in self.pilots:
-                    pilot.tick(pilot_idle_time(pilot))
+                    pilot.fast_forward()
             for _ in range(max(1, int(fps * 0.5))):  # hold a moment so each effect is seen
                 self.update(dt)
                 shoot()
@@ -240,7 +273,8 @@ class App:
         if event.type == pygame.QUIT:
             return False
         if event.type == pygame.TEXTINPUT:
-            self.input_text += event.text
+            if self.input_text or event.text.strip():  # a leading space types nothing
+                self.input_text += event.text
         elif event.type == pygame.MOUSEWHEEL:
             if self.renderer.log_rect.collidepoint(pygame.mouse.get_pos()):
                 self.log_scroll = max(0, self.log_scroll + 3 * event.y)
@@ -256,6 +290,9 @@ class App:
                     self.history_pos = len(self.history)
                 self.submit(self.input_text)
                 self.input_text = ""
+            elif key == pygame.K_SPACE and not self.input_text:
+                if not self.cancel_plans():
+                    self._add_log(LogLine("no plan running: nothing to cancel", "info"))
             elif key == pygame.K_BACKSPACE:
                 self.input_text = self.input_text[:-1]
             elif key == pygame.K_TAB:
@@ -296,10 +333,3 @@ def model_notes(models: Sequence[str]) -> list[str]:
         for name in models
         if name in known and not known[name].available
     ]
-
-
-def pilot_idle_time(pilot: Pilot) -> float:
-    """Seconds of flight left until the pilot's drone is idle (for fast-forwarding)."""
-    from simulator.core import run_until_idle
-
-    return max(0.0, run_until_idle(pilot.state, pilot.world).time - pilot.state.time)

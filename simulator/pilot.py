@@ -4,6 +4,9 @@ Typed text goes to the model in a background thread (the UI never waits on it); 
 calls run on the pure core; photos and video frames are written to the captures folder. The app
 has one pilot, or two in `--compare` mode. The model is reached only through
 `copilot.backends.registry.get_backend(name)` and the `Backend` protocol.
+
+One call runs at once (queued behind any motion still flying, as ever). A plan of 2 to 4 calls
+becomes a `Mission`: checked whole first, then flown step by step in real time by `tick`.
 """
 
 from __future__ import annotations
@@ -12,13 +15,23 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from copilot import FUNCTION_NAMES, Completion, Copilot, ToolCall, tools, turn_messages
-from simulator.core import Ack, DroneState, World, advance, as_tool_call, execute, start_state
+from simulator.core import (
+    Ack,
+    DroneState,
+    World,
+    advance,
+    as_tool_call,
+    execute,
+    run_until_idle,
+    start_state,
+)
+from simulator.mission import Mission, steps
 from simulator.render.panel import LogLine
 
 VIDEO_FRAME_EVERY = 1.0  # seconds of flight between saved video frames
@@ -81,6 +94,7 @@ class Pilot:
     trail: list[tuple[float, float]] = field(default_factory=list)
     status: str = ""
     job: _Job | None = None
+    mission: Mission | None = None  # the current plan (kept after it ends, for its checklist)
     _conversations: dict[str, Copilot] = field(default_factory=dict)
     _video_clock: float = 0.0
     _video_frame: int = 0
@@ -94,6 +108,7 @@ class Pilot:
         self.state = start_state(self.world, self.airborne)
         self.trail = [(self.state.x, self.state.y)]
         self.status = ""
+        self.mission = None
 
     def _log(self, text: str, kind: str) -> None:
         self.log(LogLine(text, kind, self.tag))
@@ -140,6 +155,8 @@ class Pilot:
         job = self.job
         if job is None or job.result is None:
             return
+        if self.plan_pending:  # a typed plan is still flying: its steps go first
+            return
         self.job = None
         c = job.result
         self.status = f"{c.latency_ms:,.0f} ms"
@@ -147,9 +164,8 @@ class Pilot:
             raw = f" (output: {c.raw.strip()[:80]!r})" if c.raw.strip() else ""
             self._log(f"{self.model}: {c.error}{raw}", "error")
             return
-        acks = [self.run_call(call) for call in c.calls]
-        if c.calls and job.conversation is not None:  # the model sees this turn next time
-            job.conversation.history.append(turn_messages(job.text, c.calls, acks))
+        if c.calls:
+            self.run_calls(c.calls, job.text, job.conversation)
 
     def _conversation(self) -> Copilot:
         """The conversation with the current model (history kept per model, as `Copilot` does)."""
@@ -159,6 +175,83 @@ class Pilot:
             self._conversations[self.model] = conversation
         return conversation
 
+    # ------------------------------------------------------------------ plans
+    @property
+    def plan_pending(self) -> bool:
+        """A plan has steps still to start: new commands wait (or the user cancels them)."""
+        return self.mission is not None and self.mission.pending
+
+    def plan_busy(self) -> bool:
+        """Whether a plan still has steps to start; if so the log says that commands wait."""
+        m = self.mission
+        if m is None or not m.pending:
+            return False
+        self._log(
+            f"a plan is still running (step {m.next_step} of {len(m.calls)}): wait for it, "
+            "or press Space on an empty command line to cancel the rest",
+            "error",
+        )
+        return True
+
+    def run_calls(self, calls: Sequence[Any], text: str = "", conversation: Any = None) -> None:
+        """The calls one command yields. One call runs at once; 2 to 4 are a plan, checked whole,
+        then flown step by step. With a model `conversation`, the turn joins its history once
+        every step has its ack."""
+        if self.plan_busy():
+            return
+        if len(calls) == 1:
+            self.mission = None
+            ack = self.run_call(calls[0])
+            if conversation is not None:  # the model sees this turn next time
+                conversation.history.append(turn_messages(text, list(calls), [ack]))
+            return
+        mission = Mission.checked(calls, command=text, conversation=conversation)
+        if isinstance(mission, str):
+            self._log(f"plan not run: {mission}", "failed")
+            return
+        self.mission = mission
+        self._log(f"plan of {steps(len(mission.calls))}, each flown before the next", "info")
+        self._advance_mission()
+
+    def cancel_plan(self) -> bool:
+        """Skip the plan's steps not yet started (the cancel key). False if there were none."""
+        m = self.mission
+        if m is None or not m.pending:
+            return False
+        skipped = m.cancel()
+        self._log(f"plan cancelled: {steps(len(skipped))} skipped", "note")
+        self._log_steps(skipped)
+        self._record(m)
+        return True
+
+    def _advance_mission(self) -> None:
+        """Start every plan step that may start now (the one before it flown), logging each."""
+        m = self.mission
+        while m is not None:
+            before = self.state
+            self.state, news = m.step(self.state, self.world)
+            if not news:
+                break
+            self._log_steps(news)
+            self._captured(before)
+        if m is not None:
+            self._record(m)
+
+    def _log_steps(self, news: Sequence[tuple[int, Ack]]) -> None:
+        m = self.mission
+        assert m is not None
+        for i, ack in news:
+            self._log(f"{i + 1}/{len(m.calls)} {m.labels[i][:200]}", "call")
+            self._log(str(ack), ack.status)
+
+    @staticmethod
+    def _record(m: Mission) -> None:
+        """Once every step has its ack, the model's conversation gets the turn (skipped steps
+        included, one tool message per call)."""
+        if m.conversation is not None and not m.pending:
+            m.conversation.history.append(turn_messages(m.command, list(m.calls), list(m.acks)))
+            m.conversation = None
+
     # ------------------------------------------------------------------ the drone
     def run_call(self, call: Any) -> Ack:
         before = self.state
@@ -166,17 +259,33 @@ class Pilot:
         checked = as_tool_call(call)
         shown = str(checked) if isinstance(checked, ToolCall) else str(call)
         self._log(shown.strip()[:200], "call")
-        self._log(f"{ack.status}" + (f": {ack.reason}" if ack.reason else ""), ack.status)
+        self._log(str(ack), ack.status)
+        self._captured(before)
+        return ack
+
+    def _captured(self, before: DroneState) -> None:
+        """Save the photo a command just took; start the frames of a video it just began."""
         if self.state.photos_taken > before.photos_taken:
             self._save_photo()
         if self.state.videos_recorded > before.videos_recorded:
             self._video_clock, self._video_frame = 0.0, 0
-        return ack
+
+    def fast_forward(self) -> None:
+        """Jump to the end of the current motion and of every plan step still to fly."""
+        for _ in range(len(self.mission.calls) + 1 if self.mission else 1):
+            self.tick(max(0.0, run_until_idle(self.state, self.world).time - self.state.time))
+            if self.state.idle and not self.plan_pending:
+                return
 
     def tick(self, dt: float) -> None:
-        """Fly for dt seconds: motion, trail, notes the drone raised, video frames."""
-        if dt <= 0:
-            return
+        """Fly for dt seconds: motion, trail, notes the drone raised, video frames; then start
+        the plan's next step if the one before it is flown."""
+        if dt > 0:
+            self._fly(dt)
+        if self.mission is not None and self.mission.flying:
+            self._advance_mission()
+
+    def _fly(self, dt: float) -> None:
         recording = self.state.recording
         self.state = advance(self.state, self.world, dt)
         last = self.trail[-1] if self.trail else None

@@ -3,6 +3,8 @@
 A line is one of:
 - a tool call in compact syntax: `takeoff_drone(altitude=30)`;
 - a tool call as JSON: `{"name": "takeoff_drone", "arguments": {"altitude": 30}}`;
+- a plan: 2 to 4 such calls separated by `;`, flown step by step
+  (`takeoff_drone(altitude=30); control_camera(mode="photo")`);
 - a typed command for the model, as plain text (`take off to 30 m`) or `{"prompt": "..."}`;
 - blank, or a `#` comment.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulator.mission import split_plan
 from simulator.pilot import looks_like_call
 
 
@@ -24,8 +27,8 @@ class ScriptError(ValueError):
 @dataclass(frozen=True)
 class ScriptLine:
     number: int
-    kind: str  # "call" (run as-is) or "text" (ask the model)
-    value: Any  # the call (str or dict) or the text
+    kind: str  # "call" (run as-is), "plan" (calls run as one plan) or "text" (ask the model)
+    value: Any  # the call (str or dict), the plan's calls (a list of str) or the text
     raw: str
 
 
@@ -33,6 +36,9 @@ def parse_line(raw: str, number: int = 1, where: str = "script") -> ScriptLine |
     s = raw.strip()
     if not s or s.startswith("#"):
         return None
+    parts = split_plan(s)
+    if len(parts) > 1 and looks_like_call(parts[0]):  # checked whole when it runs
+        return ScriptLine(number, "plan", parts, s)
     if s.startswith("{"):
         try:
             obj = json.loads(s)

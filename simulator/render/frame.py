@@ -16,6 +16,7 @@ import pygame
 
 from simulator.render import panel
 from simulator.render import theme as th
+from simulator.render.checklist import PlanView, draw_checklist
 from simulator.render.map import draw_map
 from simulator.render.panel import LogLine
 from simulator.state import DroneState
@@ -35,6 +36,7 @@ class PaneView:
     status: str = ""  # e.g. "412 ms" after an answer
     thinking: str = ""  # e.g. "thinking… 1.2 s" while the model works
     center: tuple[float, float] | None = None  # camera point; the drone if None
+    mission: PlanView | None = None  # the current plan, drawn as a checklist over the map
 
 
 @dataclass
@@ -108,6 +110,8 @@ class SimRenderer:
         draw_map(
             s, map_rect, self.world, pane.state, pane.trail, pane.state.time, center, view.scale
         )
+        if pane.mission is not None:  # bottom left: the minimap has the top left
+            draw_checklist(s, map_rect, pane.mission, "bottomleft")
         panel.altitude_gauge(
             s, pygame.Rect(map_rect.right, 0, 60, h), pane.state, self.world.ceiling
         )
@@ -151,6 +155,8 @@ class SimRenderer:
                 view.scale * 0.8,
                 minimap=False,
             )
+            if pane.mission is not None:
+                draw_checklist(s, map_rect, pane.mission, "topleft")
             panel.altitude_gauge(
                 s, pygame.Rect(map_rect.right, 44, 52, 380), pane.state, self.world.ceiling
             )

@@ -17,6 +17,7 @@ KIND_STYLE: dict[str, tuple[str, th.Color]] = {
     "accepted": ("✓", th.GOOD),
     "denied": ("✗", th.WARN),
     "failed": ("✗", th.BAD),
+    "skipped": ("↷", th.SKIP),
     "note": ("!", th.WARN),
     "crash": ("✗", th.BAD),
     "error": ("✗", th.BAD),

@@ -29,6 +29,7 @@ ACCENT = (57, 197, 207)
 GOOD = (63, 185, 80)
 WARN = (210, 153, 34)
 BAD = (248, 81, 73)
+SKIP = (150, 158, 180)  # a plan step that never ran: greyed, a touch cooler than MUTED
 USER = (210, 168, 255)
 
 # Map
@@ -55,7 +56,7 @@ LED_COLORS: dict[str, Color] = {
     "white": (245, 245, 245),
 }
 
-ACK_COLORS: dict[str, Color] = {"accepted": GOOD, "denied": WARN, "failed": BAD}
+ACK_COLORS: dict[str, Color] = {"accepted": GOOD, "denied": WARN, "failed": BAD, "skipped": SKIP}
 
 
 # --------------------------------------------------------------------------- animation rules
