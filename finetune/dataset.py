@@ -3,6 +3,8 @@
 A `Sample` is what a teacher produces (prompt, the call it asks for, its kind). `to_example`
 turns it into the line an OpenAI job and the local trainer both read:
 `{"messages": [system, user, assistant-with-tool_calls], "tools": [...], "parallel_tool_calls": false}`.
+A plan (several calls for one message, in the order said) is one assistant message with several
+`tool_calls`, and `"parallel_tool_calls": true` on its line.
 Also here: reading JSONL with line-numbered errors, dedupe keys, the stratified split, and
 writing files atomically.
 """
@@ -14,7 +16,7 @@ import os
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,8 @@ class Sample:
 
     `kind` is the function name for positives and `reject:<category>` for rejects. `intended` is
     the (invalid) call an out-of-range or enum-miss reject asks for; `history` holds earlier
-    messages for multi-turn samples.
+    messages for multi-turn samples. `then` holds a plan's later steps, in the order said:
+    the answer is `call` followed by them (`calls`).
     """
 
     prompt: str
@@ -37,6 +40,12 @@ class Sample:
     kind: str
     intended: tuple[str, dict[str, Any]] | None = None
     history: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    then: tuple[ToolCall, ...] = ()
+
+    @property
+    def calls(self) -> tuple[ToolCall, ...]:
+        """The whole answer: one call, or a plan's steps in order."""
+        return (self.call, *self.then)
 
     @property
     def is_reject(self) -> bool:
@@ -47,19 +56,48 @@ def reject_call() -> ToolCall:
     return ToolCall(REJECT, {})
 
 
-def assistant_message(call: ToolCall, call_id: str = "call_0") -> dict[str, Any]:
-    return {"role": "assistant", "content": None, "tool_calls": [call.to_openai(call_id)]}
+def assistant_message(
+    calls: ToolCall | Sequence[ToolCall], call_id: str = "call_0"
+) -> dict[str, Any]:
+    """One assistant message holding a call, or a plan's calls in order.
+
+    A plan's ids count on from `call_id`: `call_0`, `call_1`, ... (or `call_h0`, `call_h1`, ...).
+    """
+    calls = [calls] if isinstance(calls, ToolCall) else list(calls)
+    stem = call_id.rstrip("0123456789")
+    first = int(call_id[len(stem) :] or 0)
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            call.to_openai(call_id if i == 0 else f"{stem}{first + i}")
+            for i, call in enumerate(calls)
+        ],
+    }
+
+
+def has_plan(messages: list[Any]) -> bool:
+    """Whether an assistant message holds several tool calls: a line with a plan, in its answer
+    or its history, says `"parallel_tool_calls": true` (OpenAI takes several calls in one
+    message only with it)."""
+    return any(
+        isinstance(m, dict)
+        and m.get("role") == "assistant"
+        and isinstance(m.get("tool_calls"), list)
+        and len(m["tool_calls"]) > 1
+        for m in messages
+    )
 
 
 def to_example(sample: Sample, system_prompt: str = SEED_SYSTEM_PROMPT) -> dict[str, Any]:
     """The sample as one line of the OpenAI chat fine-tuning format with tools."""
     messages = [{"role": "system", "content": system_prompt}, *sample.history]
     messages.append({"role": "user", "content": sample.prompt})
-    messages.append(assistant_message(sample.call))
+    messages.append(assistant_message(sample.calls))
     return {
         "messages": messages,
         "tools": tools(descriptions=False),
-        "parallel_tool_calls": False,
+        "parallel_tool_calls": has_plan(messages),
     }
 
 

@@ -23,7 +23,7 @@ from finetune.dataset import Sample, near_key, normalize, stratified_split, to_e
 from finetune.quality.overlap import OverlapIndex, check_prompts
 from finetune.quality.verify import Verifier
 from finetune.teachers.invocations import all_combos, combo_key
-from finetune.teachers.mix import CONTEXT_SHARE, quotas
+from finetune.teachers.mix import COMPOUND_SHARE, CONTEXT_SHARE, quotas
 
 HELP = "generate verified fine-tuning data (templates offline, or any OpenAI-compatible model)"
 EXAMPLES = """examples:
@@ -131,15 +131,24 @@ def generate(
     progress: Any = None,
     value_rejects: float = 1.0,
     context_share: float | None = None,
+    compound_share: float | None = None,
 ) -> Result:
     """Verified, deduplicated, suite-clean samples, split into train and val.
 
-    `context_share` is the multi-turn share of `n` (None = the teacher's own default)."""
+    `context_share` is the multi-turn share of `n`, `compound_share` the share of compound
+    requests (plans and their refusals); None = the teacher's own default."""
     rng = random.Random(seed)
     index = index if index is not None else OverlapIndex.from_suites()
     if context_share is None:
         context_share = getattr(teacher, "context_share", CONTEXT_SHARE)
-    quota = quotas(n, context_share=context_share, value_rejects=value_rejects)
+    if compound_share is None:
+        compound_share = getattr(teacher, "compound_share", COMPOUND_SHARE)
+    quota = quotas(
+        n,
+        context_share=context_share,
+        value_rejects=value_rejects,
+        compound_share=compound_share,
+    )
     verifier = Verifier(execute=execute)
     kept: list[Sample] = []
     have: Counter[str] = Counter()
@@ -177,7 +186,7 @@ def generate(
                 if norm in exact_seen:
                     dropped[
                         "exact_duplicate"
-                        if exact_seen[norm] == str(sample.call)
+                        if exact_seen[norm] == " ; ".join(map(str, sample.calls))
                         else "conflicting_duplicate"
                     ] += 1
                     continue
@@ -187,7 +196,7 @@ def generate(
                 if any(index.match(t) is not None for t in [sample.prompt, *earlier]):
                     dropped["suite_overlap"] += 1
                     continue
-                exact_seen[norm] = str(sample.call)
+                exact_seen[norm] = " ; ".join(map(str, sample.calls))
                 near_seen.add(key)
                 kept.append(sample)
                 have[sample.kind] += 1
@@ -286,6 +295,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"share of multi-turn examples, templates teacher only (default {CONTEXT_SHARE})",
     )
     parser.add_argument(
+        "--compound-share",
+        type=float,
+        help=f"share of compound requests (plans of 2-4 calls and their refusals), templates "
+        f"teacher only (default {COMPOUND_SHARE})",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print the stats as JSON instead of tables"
     )
 
@@ -313,6 +328,15 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     share = args.context_share
+    compound = args.compound_share
+    if compound is not None and not (
+        0 <= compound < 1 and (compound == 0 or args.teacher == "templates")
+    ):
+        console.print(
+            "[red]error:[/] --compound-share must be in [0, 1), and only the templates teacher "
+            "writes compound requests"
+        )
+        return 2
     if share is not None and not (0 <= share < 1 and (share == 0 or args.teacher == "templates")):
         console.print(
             "[red]error:[/] --context-share must be in [0, 1), and only the templates teacher "
@@ -342,6 +366,7 @@ def run(args: argparse.Namespace) -> int:
             teacher, args.n, args.seed, val_fraction=args.val_fraction, index=index,
             progress=lambda done, total: bar.update(task, completed=done),
             value_rejects=args.value_rejects, context_share=args.context_share,
+            compound_share=args.compound_share,
         )  # fmt: skip
     if not result.samples:
         console.print("[red]error:[/] no example passed verification; nothing written")

@@ -86,7 +86,8 @@ def example_to_text(example: dict[str, Any]) -> tuple[str, str]:
     """(prompt, target) for one training line, the target with its arithmetic written out.
 
     The prompt is exactly what the `local-ft` backend renders; earlier assistant turns in it keep
-    their plain values, as they do at inference.
+    their plain values, as they do at inference. A plan's target is its calls in order, one per
+    line, then `<end_of_turn>`: what the decoder writes (`CallGrammar(separator="\n")`).
     """
     messages = example["messages"]
     last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")

@@ -1,6 +1,9 @@
 """`python -m finetune check FILE`: the cookbook's data-preparation checks, for the tools format.
 
-- format errors by type (the cookbook's kinds, plus tool-call kinds), each with its line number;
+- format errors by type (the cookbook's kinds, plus tool-call and plan kinds), each with its line
+  number and, for calls and plans, what is wrong. A plan (several `tool_calls` in one assistant
+  message) needs `"parallel_tool_calls": true` on its line and must pass `copilot.plan_error`
+  (1 to 4 calls, `reject_request` alone);
 - token counts (min, max, mean, p10, p90) with the real tokenizer of the target model (Gemma 3
   270M), for the text the local trainer trains on, and for the whole OpenAI example;
 - examples over the limit (the local trainer's `max_tokens`, and OpenAI's per-example limit);
@@ -16,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from copilot import FUNCTIONS, ToolCall, validate_call
+from copilot import FUNCTIONS, ToolCall, plan_error, validate_call
 from finetune.dataset import read_jsonl
 
 HELP = "check a fine-tuning JSONL file: format errors, token counts, limits, OpenAI epochs and billed tokens"
@@ -37,56 +40,95 @@ ROLES = {"system", "user", "assistant", "tool"}
 MESSAGE_KEYS = {"role", "content", "name", "tool_calls", "tool_call_id", "weight", "function_call"}
 
 
-def format_errors(example: Any) -> list[str]:
-    """The error kinds of one example (empty when it is fine)."""
+def format_problems(example: Any) -> list[tuple[str, str]]:
+    """(kind, what is wrong) for every problem of one example; empty when it is fine.
+
+    The detail is empty where the kind says it all; plans and invalid calls name the call.
+    """
     if not isinstance(example, dict):
-        return ["data_type"]
-    errors = []
+        return [("data_type", "")]
+    errors: list[tuple[str, str]] = []
     messages = example.get("messages")
     if not isinstance(messages, list) or not messages:
-        return ["missing_messages_list"]
+        return [("missing_messages_list", "")]
     for m in messages:
         if not isinstance(m, dict) or "role" not in m:
-            errors.append("message_missing_key")
+            errors.append(("message_missing_key", ""))
             continue
         if set(m) - MESSAGE_KEYS:
-            errors.append("message_unrecognized_key")
+            errors.append(("message_unrecognized_key", ""))
         if m["role"] not in ROLES:
-            errors.append("unrecognized_role")
+            errors.append(("unrecognized_role", ""))
         if m["role"] in ("system", "user") and not isinstance(m.get("content"), str):
-            errors.append("missing_content")
-        if m["role"] == "assistant" and m.get("content") is None and not m.get("tool_calls"):
-            errors.append("missing_content")
+            errors.append(("missing_content", ""))
+        if m["role"] == "assistant" and m.get("content") is None and m.get("tool_calls") is None:
+            errors.append(("missing_content", ""))
     assistants = [m for m in messages if isinstance(m, dict) and m.get("role") == "assistant"]
     if not assistants:
-        errors.append("missing_assistant_message")
+        errors.append(("missing_assistant_message", ""))
     tools = example.get("tools")
     valid_tools = isinstance(tools, list) and all(
         isinstance(t, dict) and isinstance(t.get("function"), dict) for t in tools
     )
     if tools is not None and not valid_tools:
-        errors.append("invalid_tools")
+        errors.append(("invalid_tools", ""))
     if "parallel_tool_calls" in example and not isinstance(example["parallel_tool_calls"], bool):
-        errors.append("invalid_parallel_tool_calls")
+        errors.append(("invalid_parallel_tool_calls", ""))
     for m in assistants:
-        for call in m.get("tool_calls") or []:
-            fn = call.get("function") if isinstance(call, dict) else None
-            if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
-                errors.append("invalid_tool_call")
-                continue
-            if not isinstance(fn.get("arguments"), str):
-                errors.append("arguments_not_a_string")
-                continue
-            try:
-                json.loads(fn["arguments"])
-            except json.JSONDecodeError:
-                errors.append("invalid_arguments_json")
-                continue
-            if fn["name"] not in FUNCTIONS:
-                errors.append("unknown_function")
-            elif not isinstance(validate_call(fn["name"], fn["arguments"]), ToolCall):
-                errors.append("invalid_call")
+        if m.get("tool_calls") is not None:
+            errors += _tool_call_problems(m["tool_calls"], example.get("parallel_tool_calls"))
     return errors
+
+
+def _tool_call_problems(calls: Any, parallel: Any) -> list[tuple[str, str]]:
+    """The problems of one assistant message's `tool_calls`: each call, then the plan."""
+    if not isinstance(calls, list):
+        return [("invalid_tool_call", "tool_calls is not a list")]
+    errors: list[tuple[str, str]] = []
+    names = []
+    for step, call in enumerate(calls, start=1):
+        where = f"call {step} of {len(calls)}: " if len(calls) > 1 else ""
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            errors.append(("invalid_tool_call", where.removesuffix(": ")))
+            continue
+        names.append(fn["name"])
+        if not isinstance(fn.get("arguments"), str):
+            errors.append(("arguments_not_a_string", where.removesuffix(": ")))
+            continue
+        try:
+            json.loads(fn["arguments"])
+        except json.JSONDecodeError:
+            errors.append(("invalid_arguments_json", where.removesuffix(": ")))
+            continue
+        if fn["name"] not in FUNCTIONS:
+            errors.append(("unknown_function", f"{where}{fn['name']}"))
+            continue
+        checked = validate_call(fn["name"], fn["arguments"])
+        if not isinstance(checked, ToolCall):
+            errors.append(("invalid_call", f"{where}{checked.reason}"))
+    problem = plan_error(names) if len(names) == len(calls) else None
+    if problem:
+        errors.append(("invalid_plan", problem))
+    elif len(calls) > 1 and parallel is not True:
+        errors.append(
+            (
+                "plan_without_parallel_tool_calls",
+                f'{len(calls)} calls in one assistant message need "parallel_tool_calls": true '
+                "on the line (OpenAI rejects several calls without it)",
+            )
+        )
+    return errors
+
+
+def format_errors(example: Any) -> list[str]:
+    """The error kinds of one example (empty when it is fine)."""
+    return [kind for kind, _ in format_problems(example)]
+
+
+def describe(problems: list[tuple[str, str]]) -> str:
+    """`kind (detail), kind` for one line of the report, each problem once."""
+    return ", ".join(sorted({f"{k} ({d})" if d else k for k, d in problems}))
 
 
 def openai_text(example: dict[str, Any]) -> str:
@@ -159,10 +201,10 @@ def check_file(
         kinds[f"invalid_{e.kind}"] += 1
     good: list[tuple[int, dict[str, Any]]] = []
     for line, example in rows:
-        found = format_errors(example)
-        kinds.update(found)
+        found = format_problems(example)
+        kinds.update(kind for kind, _ in found)
         if found:
-            errors.append(f"line {line}: {', '.join(sorted(set(found)))}")
+            errors.append(f"line {line}: {describe(found)}")
         else:
             good.append((line, example))
     tokenizer = tokenizer if tokenizer is not None else load_tokenizer()

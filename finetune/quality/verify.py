@@ -1,12 +1,15 @@
 """Verification of generated examples: APIGen's three stages plus offline semantic filters.
 
-1. format: a valid line in the OpenAI chat fine-tuning format with tools;
-2. schema: the call passes catalogue validation, arguments unchanged by normalisation;
+1. format: a valid line in the OpenAI chat fine-tuning format with tools: one call with
+   `"parallel_tool_calls": false`, or a plan (2 to 4 calls, `reject_request` never among them)
+   with `"parallel_tool_calls": true`;
+2. schema: each call passes catalogue validation, arguments unchanged by normalisation;
 3. execution: the call runs in the simulator core from a suitable start state and is accepted;
+   a plan runs whole (`run_plan`), every step accepted in order;
 4. semantic: every number the prompt says equals an argument (digits or words, minutes as
    seconds, signs from down/left/south/west), every argument the prompt must state is there,
-   and no off-domain words (car, phone). For out-of-range and enum-miss rejects, the call the
-   prompt asks for really is invalid.
+   and no off-domain words (car, phone); for a plan, every value of every step. For
+   out-of-range and enum-miss rejects, the call the prompt asks for really is invalid.
 
 `Verifier` runs the stages in order, stops at the first failure, and counts passes per stage and
 per kind so the generator can report pass rates.
@@ -21,8 +24,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from copilot import FUNCTIONS, REJECT, ToolCall, validate_call
-from finetune.dataset import Sample
+from copilot import FUNCTIONS, REJECT, ToolCall, plan_error, validate_call
+from finetune.dataset import Sample, has_plan
 from finetune.phrasing.numwords import factor_words, said_quantities
 
 STAGES = ("format", "schema", "execution", "semantic")
@@ -49,7 +52,10 @@ def check_format(example: Any) -> str | None:
         return "missing messages list"
     if not isinstance(example.get("tools"), list) or not example["tools"]:
         return "missing tools list"
-    if example.get("parallel_tool_calls") is not False:
+    several = has_plan(messages)
+    if example.get("parallel_tool_calls") is not several:
+        if several:
+            return "a plan (several tool calls in one message) needs parallel_tool_calls true"
         return "parallel_tool_calls must be false"
     for i, m in enumerate(messages):
         if not isinstance(m, dict) or m.get("role") not in ROLES:
@@ -62,9 +68,16 @@ def check_format(example: Any) -> str | None:
     if last.get("role") != "assistant":
         return "last message is not the assistant's"
     calls = last.get("tool_calls")
-    if not isinstance(calls, list) or len(calls) != 1:
-        return "assistant message must hold exactly one tool call"
-    call = calls[0]
+    if not isinstance(calls, list):
+        return "assistant message must hold a list of tool calls"
+    for step, call in enumerate(calls, start=1):
+        reason = _call_format(call)
+        if reason:
+            return reason if len(calls) == 1 else f"call {step}: {reason}"
+    return plan_error([c["function"]["name"] for c in calls])
+
+
+def _call_format(call: Any) -> str | None:
     fn = call.get("function") if isinstance(call, dict) else None
     if (
         not isinstance(fn, dict)
@@ -83,23 +96,34 @@ def check_format(example: Any) -> str | None:
     return None
 
 
+def example_calls(example: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, arguments) of every call of the answer, in order (one, or a plan's steps)."""
+    return [
+        (c["function"]["name"], json.loads(c["function"]["arguments"]))
+        for c in example["messages"][-1]["tool_calls"]
+    ]
+
+
 def example_call(example: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    fn = example["messages"][-1]["tool_calls"][0]["function"]
-    return fn["name"], json.loads(fn["arguments"])
+    return example_calls(example)[0]
 
 
 # --------------------------------------------------------------------------- stage 2: schema
 
 
 def check_schema(example: dict[str, Any]) -> str | None:
-    name, args = example_call(example)
-    checked = validate_call(name, args)
-    if not isinstance(checked, ToolCall):
-        return checked.reason
-    if checked.arguments != args:
-        return f"arguments not in canonical form: {args} vs {checked.arguments}"
+    calls = example_calls(example)
+    for step, (name, args) in enumerate(calls, start=1):
+        checked = validate_call(name, args)
+        if not isinstance(checked, ToolCall):
+            reason = checked.reason
+        elif checked.arguments != args:
+            reason = f"arguments not in canonical form: {args} vs {checked.arguments}"
+        else:
+            continue
+        return reason if len(calls) == 1 else f"call {step}: {reason}"
     names = {t.get("function", {}).get("name") for t in example["tools"] if isinstance(t, dict)}
-    if name not in names or names != set(FUNCTIONS):
+    if any(name not in names for name, _ in calls) or names != set(FUNCTIONS):
         return "tools list does not carry the catalogue's functions"
     return None
 
@@ -110,15 +134,9 @@ def check_schema(example: dict[str, Any]) -> str | None:
 def check_execution(call: ToolCall, altitude: float | None = None) -> str | None:
     """None if the simulator accepts `call` from a start state where it makes sense (hovering at
     `altitude` when the conversation took off to it)."""
-    from simulator.core import World, execute, start_state, start_state_for
+    from simulator.core import execute, start_state, start_state_for
 
-    world = World()
-    coords = call.arguments.get("coordinates")
-    if coords is not None:
-        x, y = world.to_local(coords["latitude"], coords["longitude"])
-        if not world.inside_fence(x, y):
-            # Far away: the same command flown in a world whose pad is at that point.
-            world = World(origin_lat=coords["latitude"], origin_lon=coords["longitude"])
+    world = _world_for([call])
     state = start_state_for(call, world)
     if altitude is not None and state.flying:
         state = start_state(world, airborne=True, altitude=altitude)
@@ -128,6 +146,55 @@ def check_execution(call: ToolCall, altitude: float | None = None) -> str | None
         )
     _, ack = execute(state, call, world)
     return None if ack.status == "accepted" else f"{ack.status}: {ack.reason}"
+
+
+def check_plan_execution(calls: list[ToolCall], altitude: float | None = None) -> str | None:
+    """None if the simulator runs the whole plan (`run_plan`), every step accepted in order and
+    flown to completion, from a start state where it makes sense: on the ground when the plan
+    takes off (or calibrates) before it lands, else hovering at `altitude` when the conversation
+    took off to it, or as `_plan_altitude` says."""
+    from simulator.core import GROUND_CALLS, run_plan, start_state
+
+    world = _world_for(calls)
+    first = next((c.name for c in calls if c.name in GROUND_CALLS | {"land_drone"}), None)
+    if first in GROUND_CALLS:
+        state = start_state(world)
+    else:
+        height = _plan_altitude(calls) if altitude is None else altitude
+        state = start_state(world, airborne=True, altitude=height)
+    state, acks = run_plan(state, calls, world)
+    for step, ack in enumerate(acks, start=1):
+        if not ack.ok:
+            return f"step {step} {ack}"
+    return "the drone crashed flying the plan" if state.crashed else None
+
+
+def _plan_altitude(calls: list[ToolCall]) -> float:
+    """30 m (the usual start), or higher so the plan's descents stay 10 m above the ground."""
+    height = lowest = 0
+    for call in calls:
+        if call.name in ("land_drone", "return_to_home"):
+            break
+        if call.name == "control_drone_movement" and call.arguments["direction"] in ("up", "down"):
+            sign = 1 if call.arguments["direction"] == "up" else -1
+            height += sign * call.arguments["distance"]
+            lowest = min(lowest, height)
+    return min(120, max(30, 10 - lowest))
+
+
+def _world_for(calls: list[ToolCall]) -> Any:
+    """The standard world, or, for coordinates outside its fence, one whose pad is there."""
+    from simulator.core import World
+
+    world = World()
+    for call in calls:
+        coords = call.arguments.get("coordinates")
+        if coords is not None:
+            x, y = world.to_local(coords["latitude"], coords["longitude"])
+            if not world.inside_fence(x, y):
+                # Far away: the same command flown in a world whose pad is at that point.
+                return World(origin_lat=coords["latitude"], origin_lon=coords["longitude"])
+    return world
 
 
 # --------------------------------------------------------------------------- stage 4: semantic
@@ -178,7 +245,7 @@ def check_semantic(sample: Sample) -> str | None:
     if sample.kind == "context:scale":
         return _check_scaled(sample)
     said = _said(prompt)
-    claimed = _claimed_values(sample.call)
+    claimed = [value for call in sample.calls for value in _claimed_values(call)]
     earlier = " ".join(
         str(m.get("content") or "") for m in sample.history if m.get("role") == "user"
     )
@@ -267,9 +334,13 @@ class Verifier:
         reason = check_schema(example)
         if reason:
             return "schema", reason
-        name, args = example_call(example)
-        if self.execute and name != REJECT:
-            reason = check_execution(ToolCall(name, args), _history_altitude(sample))
+        calls = [ToolCall(name, args) for name, args in example_calls(example)]
+        if self.execute and calls[0].name != REJECT:
+            altitude = _history_altitude(sample)
+            if len(calls) == 1:
+                reason = check_execution(calls[0], altitude)
+            else:
+                reason = check_plan_execution(calls, altitude)
             if reason:
                 return "execution", reason
         reason = check_semantic(sample)

@@ -7,11 +7,13 @@ read live here, so that none of them imports another for a number.
 from __future__ import annotations
 
 from copilot import FUNCTION_NAMES, REJECT
+from finetune.teachers.compound import COMPOUND_WEIGHTS
 from finetune.teachers.rejects import CATEGORY_WEIGHTS
 
 REJECT_SHARE = 0.315  # of all n, so more multi-turn examples take the place of positives
 TWIN_SHARE = 0.5  # out-of-range / enum-miss rejects that come with their valid twin
 CONTEXT_SHARE = 0.1  # multi-turn samples (finetune.teachers.multiturn)
+COMPOUND_SHARE = 0.15  # one message, a plan of 2-4 calls or its refusal (teachers.compound)
 FUNCTION_WEIGHTS = {
     "takeoff_drone": 1.5,
     "land_drone": 1.5,
@@ -39,6 +41,11 @@ CONTEXT_WEIGHTS = {
     "clarify": 0.12,
     "scale": 0.12,
     "aim": 0.10,
+    # references (finetune.teachers.references)
+    "undo": 0.12,
+    "here": 0.08,
+    "keep": 0.08,
+    "after_plan": 0.12,
 }
 assert set(FUNCTION_WEIGHTS) == set(FUNCTION_NAMES) - {REJECT}
 # Where coordinates are near the simulator's pad (the suites fly there) rather than anywhere.
@@ -66,15 +73,17 @@ def quotas(
     reject_share: float = REJECT_SHARE,
     context_share: float = CONTEXT_SHARE,
     value_rejects: float = 1.0,
+    compound_share: float = COMPOUND_SHARE,
 ) -> dict[str, int]:
     """How many samples of each kind a dataset of `n` holds.
 
     `value_rejects` scales the out-of-range and enum-miss rejects (1 = as weighted, 0 = none);
     the other reject categories keep their share of `n`, and positives take up the rest.
     """
-    if value_rejects < 0 or not 0 <= context_share < 1:
+    if value_rejects < 0 or not 0 <= context_share < 1 or not 0 <= compound_share < 1:
         raise ValueError(
-            f"value_rejects {value_rejects} < 0 or context_share {context_share} not in [0, 1)"
+            f"value_rejects {value_rejects} < 0, or context_share {context_share} or "
+            f"compound_share {compound_share} not in [0, 1)"
         )
     weights = {
         c: w * (value_rejects if c in VALUE_REJECTS else 1.0) for c, w in CATEGORY_WEIGHTS.items()
@@ -82,8 +91,10 @@ def quotas(
     reject_share *= sum(weights.values()) / sum(CATEGORY_WEIGHTS.values())
     n_context = round(n * context_share)
     n_reject = round(n * reject_share)
-    out = _apportion(n - n_context - n_reject, FUNCTION_WEIGHTS)
+    n_compound = round(n * compound_share)
+    out = _apportion(n - n_context - n_reject - n_compound, FUNCTION_WEIGHTS)
     rejects = _apportion(n_reject, weights)
     out.update({f"reject:{c}": k for c, k in rejects.items()})
     out.update({f"context:{c}": k for c, k in _apportion(n_context, CONTEXT_WEIGHTS).items()})
+    out.update({f"compound:{c}": k for c, k in _apportion(n_compound, COMPOUND_WEIGHTS).items()})
     return {k: v for k, v in out.items() if v > 0}

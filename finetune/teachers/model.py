@@ -79,6 +79,7 @@ class ModelTeacher:
     """Prompts written by an OpenAI-compatible chat model (single-turn only)."""
 
     context_share = 0.0
+    compound_share = 0.0  # compound requests come from the templates teacher only
 
     def __init__(
         self,

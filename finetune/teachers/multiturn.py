@@ -26,6 +26,7 @@ from finetune.phrasing import style
 from finetune.phrasing.rendering import render
 from finetune.teachers.invocations import sample_call
 from finetune.teachers.mix import FUNCTION_WEIGHTS
+from finetune.teachers.references import REFERENCE_KINDS, reference_sample
 
 # A request rejected for a missing value, then the value on its own: the two make one call.
 CLARIFY = {
@@ -263,6 +264,8 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         return _scale(rng, teacher)
     if kind == "aim":
         return _aim(rng, teacher)
+    if kind in REFERENCE_KINDS:
+        return reference_sample(kind, rng, teacher)
     # adjust
     what = rng.choice(["speed", "led", "video", "opposite"])
     if what == "speed":

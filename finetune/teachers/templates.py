@@ -14,6 +14,7 @@ import random
 from copilot import ToolCall, parameters_schema, validate_call
 from finetune.dataset import Sample, reject_call
 from finetune.phrasing.rendering import phrase
+from finetune.teachers.compound import compound_sample
 from finetune.teachers.invocations import enumerate_invocations_of, sample_call
 from finetune.teachers.mix import LOCAL_COORDINATES_SHARE, TWIN_SHARE
 from finetune.teachers.multiturn import context_sample
@@ -44,6 +45,8 @@ class TemplateTeacher:
         values at random instead of taking the next combination of the enumeration."""
         if kind.startswith("context:"):
             return context_sample(kind.split(":", 1)[1], rng, self)
+        if kind.startswith("compound:"):
+            return compound_sample(kind.split(":", 1)[1], rng, self.typo_rate)
         if kind.startswith("reject:"):
             r = reject_prompt(kind.split(":", 1)[1], rng)
             return Sample(r.prompt, reject_call(), kind, intended=r.intended)

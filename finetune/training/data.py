@@ -2,7 +2,8 @@
 
 Every example becomes `prompt + target` in exactly the text the `local-ft` backend feeds the model
 (`finetune.targets.example_to_text`); only the target tokens (the calls and the closing
-`<end_of_turn>`) carry loss. Batches group sequences of similar length so that little compute
+`<end_of_turn>`) carry loss. A plan's target is its calls one per line, as the decoder writes them
+(`CallGrammar(separator="\n")`). Batches group sequences of similar length so that little compute
 goes to padding, which matters on 2 CPU cores.
 """
 
@@ -41,16 +42,22 @@ def _check_example(example: Any, where: str) -> None:
     assistants = [m for m in messages if isinstance(m, dict) and m.get("role") == "assistant"]
     if not assistants:
         raise DataError(f"{where}: no assistant message to learn from")
-    from copilot import ToolCall, validate_call
+    from copilot import ToolCall, plan_error, validate_call
 
     calls = assistants[-1].get("tool_calls") or []
     if not calls:
         raise DataError(f"{where}: the last assistant message has no tool_calls")
-    for call in calls:
+    names = []
+    for step, call in enumerate(calls, start=1):
         fn = call.get("function", {}) if isinstance(call, dict) else {}
         checked = validate_call(fn.get("name", ""), fn.get("arguments") or "{}")
         if not isinstance(checked, ToolCall):
-            raise DataError(f"{where}: invalid call: {checked}")
+            step_text = f" (call {step} of {len(calls)})" if len(calls) > 1 else ""
+            raise DataError(f"{where}: invalid call{step_text}: {checked}")
+        names.append(checked.name)
+    problem = plan_error(names)
+    if problem:
+        raise DataError(f"{where}: {problem}")
 
 
 def load_examples(path: str | Path, what: str = "training data") -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from finetune.quality.check import (
     check_file,
     check_for_openai,
     format_errors,
+    format_problems,
     load_tokenizer,
     openai_epochs,
 )
@@ -113,3 +114,73 @@ def test_cli_exit_codes(corrupt_file, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "line 3" in out and "invalid_json" in out
     assert main(["check", str(tmp_path / "missing.jsonl")]) == 2
+
+
+# --------------------------------------------------------------------------- plans
+
+TAKEOFF = ToolCall("takeoff_drone", {"altitude": 30})
+PHOTO = ToolCall("control_camera", {"mode": "photo"})
+
+
+def _plan(*calls: ToolCall, prompt: str = "take off to 30 m and snap a photo") -> dict:
+    return to_example(Sample(prompt, calls[0], "plan", then=calls[1:]))
+
+
+def _bad_plans() -> dict[str, dict]:
+    """One bad plan line per problem, by what `check` must say about it."""
+    not_parallel = _plan(TAKEOFF, PHOTO)
+    not_parallel["parallel_tool_calls"] = False
+    no_flag = _plan(TAKEOFF, PHOTO)
+    del no_flag["parallel_tool_calls"]
+    invalid_second = _plan(TAKEOFF, PHOTO)
+    invalid_second["messages"][-1]["tool_calls"][1]["function"]["arguments"] = '{"mode": "x-ray"}'
+    empty = _plan(TAKEOFF, PHOTO)
+    empty["messages"][-1]["tool_calls"] = []
+    return {
+        'plan_without_parallel_tool_calls (2 calls in one assistant message need "parallel_tool_calls": true': not_parallel,
+        "plan_without_parallel_tool_calls (2 calls": no_flag,
+        "invalid_plan (a plan has at most 4 calls; this one has 5": _plan(*[PHOTO] * 5),
+        "invalid_plan (reject_request must stand alone": _plan(TAKEOFF, ToolCall("reject_request", {})),
+        "invalid_call (call 2 of 2: control_camera: mode": invalid_second,
+        "invalid_plan (empty plan: no tool calls)": empty,
+    }  # fmt: skip
+
+
+def test_a_plan_line_is_valid_with_parallel_tool_calls_true():
+    example = _plan(TAKEOFF, PHOTO)
+    assert example["parallel_tool_calls"] is True
+    assert [c["id"] for c in example["messages"][-1]["tool_calls"]] == ["call_0", "call_1"]
+    assert format_errors(example) == []
+    assert format_errors(_good()) == [] and _good()["parallel_tool_calls"] is False
+
+
+def test_each_bad_plan_line_says_what_is_wrong():
+    for says, example in _bad_plans().items():
+        kind = says.split(" (")[0]
+        assert format_errors(example) == [kind], says
+        assert any(says in f"{k} ({d})" for k, d in format_problems(example)), says
+
+
+@pytest.mark.model
+def test_check_file_counts_plan_lines_and_names_each_bad_one(tmp_path, tokenizer, capsys):
+    bad = _bad_plans()
+    path = tmp_path / "plans.jsonl"
+    lines = [_good(), _plan(TAKEOFF, PHOTO), *bad.values()]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = check_file(path, tokenizer=tokenizer)
+    assert report["n_examples"] == 2 and report["n_lines_bad"] == len(bad)
+    assert report["format_errors"] == {
+        "plan_without_parallel_tool_calls": 2,
+        "invalid_plan": 3,
+        "invalid_call": 1,
+    }
+    for line, says in enumerate(bad, start=3):
+        assert any(e.startswith(f"line {line}: {says}") for e in report["errors"]), says
+    # The plan's local text (prompt + both calls) is longer than the single call's.
+    assert report["local_tokens"]["max"] > report["local_tokens"]["min"]
+    assert report["billed_tokens"] == report["billed_tokens_per_epoch"] * report["epochs"]
+    assert main(["check", str(path)]) == 1
+    assert "invalid_plan (reject_request must stand alone" in capsys.readouterr().out
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(_plan(TAKEOFF, PHOTO)) + "\n")
+    assert main(["check", str(good)]) == 0

@@ -10,7 +10,7 @@ import pytest
 
 from copilot import FUNCTION_NAMES
 from finetune.__main__ import main
-from finetune.dataset import near_key, normalize
+from finetune.dataset import has_plan, near_key, normalize
 from finetune.generate import OverlapError, generate, write_dataset
 from finetune.quality.overlap import OverlapIndex, check_file, load_suite_prompts
 from finetune.quality.overlap import main as overlap_main
@@ -173,7 +173,8 @@ def test_cli_writes_openai_format_files(tmp_path, capsys):
     for line in lines:
         example = json.loads(line)
         assert check_format(example) is None
-        assert example["parallel_tool_calls"] is False
+        # true exactly when a message holds a plan (several tool calls), as OpenAI requires
+        assert example["parallel_tool_calls"] is has_plan(example["messages"])
         assert isinstance(example["messages"][-1]["tool_calls"][0]["function"]["arguments"], str)
     stats = json.loads((out / "stats.json").read_text())
     assert stats["seed"] == 5 and stats["makeup"]["examples"] == 300

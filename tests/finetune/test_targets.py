@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from copilot import parse_output
+from copilot import ToolCall, parse_output
+from finetune.dataset import Sample, to_example
 from finetune.targets import example_to_text
 
 
@@ -85,3 +86,19 @@ def test_worked_out_values_are_written_as_operations(turns, target):
     (call,) = parse_output(target).validated()  # and the parser gives back the value trained on
     last = json.loads(turns[-1]["tool_calls"][0]["function"]["arguments"])
     assert call.arguments == last
+
+
+def test_a_plan_target_is_its_calls_one_per_line_as_the_decoder_writes_them():
+    from copilot.decoding.grammar import COMPLETE, CallGrammar
+
+    takeoff = ToolCall("takeoff_drone", {"altitude": 30})
+    video = ToolCall("control_camera", {"mode": "video", "duration": 120})
+    sample = Sample("take off to 30 m and record for 2 minutes", takeoff, "plan", then=(video,))
+    prompt, target = example_to_text(to_example(sample))
+    assert prompt.endswith("<start_of_turn>model\n")
+    assert target == (
+        'takeoff_drone(altitude=30)\ncontrol_camera(mode="video", duration=2*60)<end_of_turn>'
+    )
+    calls = target.removesuffix("<end_of_turn>")
+    assert CallGrammar(separator="\n").status(calls) == COMPLETE  # the decoder's grammar
+    assert parse_output(calls).validated() == [takeoff, video]

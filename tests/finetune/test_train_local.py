@@ -7,6 +7,7 @@ model load); the others check the data handling and the failure modes without lo
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from copilot import SEED_SYSTEM_PROMPT, tools
 from finetune.__main__ import main
 from finetune.training.card import add_evaluation
 from finetune.training.config import TrainConfig
-from finetune.training.data import DataError, Encoded, load_examples, make_batches
+from finetune.training.data import DataError, Encoded, encode, load_examples, make_batches
 from finetune.training.local import compiles
 from finetune.training.loop import train
 
@@ -50,6 +51,24 @@ def example(prompt: str, name: str, arguments: dict) -> dict:
         "tools": tools(),
         "parallel_tool_calls": False,
     }
+
+
+def plan_example(prompt: str, *calls: tuple[str, dict]) -> dict:
+    """A plan line: one assistant message with several tool_calls, parallel_tool_calls true."""
+    line = example(prompt, *calls[0])
+    for i, (name, arguments) in enumerate(calls[1:], start=1):
+        call = {"id": f"call_{i}", "type": "function"}
+        call["function"] = {"name": name, "arguments": json.dumps(arguments)}
+        line["messages"][-1]["tool_calls"].append(call)
+    line["parallel_tool_calls"] = True
+    return line
+
+
+TAKEOFF_AND_PHOTO = (
+    "Take off to 30 m and snap a photo",
+    ("takeoff_drone", {"altitude": 30}),
+    ("control_camera", {"mode": "photo"}),
+)
 
 
 def write_jsonl(path: Path, cases: list) -> Path:
@@ -98,6 +117,27 @@ def test_bad_training_file_stops_before_any_work_with_the_reason(tmp_path, capsy
     assert code == 1
     assert reason.split(":")[-1].strip() in err and "Traceback" not in err
     assert not (tmp_path / "run").exists()  # nothing was started
+
+
+def test_a_plan_example_loads_and_a_malformed_plan_stops_with_the_reason(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text(json.dumps(plan_example(*TAKEOFF_AND_PHOTO)) + "\n", encoding="utf-8")
+    (loaded,) = load_examples(data)
+    assert len(loaded["messages"][-1]["tool_calls"]) == 2
+    for calls, reason in (
+        (
+            [("takeoff_drone", {"altitude": 30}), ("reject_request", {})],
+            "reject_request must stand alone",
+        ),
+        ([("calibrate_sensors", {})] * 5, "a plan has at most 4 calls; this one has 5"),
+        (
+            [("takeoff_drone", {"altitude": 30}), ("takeoff_drone", {"altitude": 300})],
+            "invalid call (call 2 of 2): takeoff_drone: altitude must be between 1 and 120",
+        ),
+    ):
+        data.write_text(json.dumps(plan_example("x", *calls)) + "\n", encoding="utf-8")
+        with pytest.raises(DataError, match=re.escape(f"train.jsonl:1: {reason}")):
+            load_examples(data)
 
 
 def test_missing_checkpoint_and_card_name_what_is_missing(tmp_path, capsys):
@@ -162,6 +202,26 @@ def test_batches_group_similar_lengths_and_repeat_per_seed():
 
 
 # --------------------------------------------------------------------------- real model
+
+
+@pytest.mark.model
+def test_a_plan_example_encodes_its_calls_as_the_decoder_writes_them():
+    from copilot import grammar_vocabulary
+    from finetune.quality.check import load_tokenizer
+
+    tokenizer = load_tokenizer()
+    (item,) = encode([plan_example(*TAKEOFF_AND_PHOTO)], tokenizer, max_tokens=256)
+    target = list(item.input_ids[len(item) - item.n_target :])
+    assert tokenizer.decode(target) == (
+        'takeoff_drone(altitude=30)\ncontrol_camera(mode="photo")<end_of_turn>'
+    )
+    newline = tokenizer.convert_tokens_to_ids("\n")
+    assert target.count(newline) == 1  # the decoder's separator, a token of its own
+    assert tokenizer.decode(target[: target.index(newline)]) == "takeoff_drone(altitude=30)"
+    end = tokenizer.convert_tokens_to_ids("<end_of_turn>")
+    assert target[-1] == end  # ends as a single call's target ends
+    vocabulary = grammar_vocabulary(tokenizer)  # every other token is one the decoder may write
+    assert all(token in vocabulary for token in target[:-1])
 
 
 @pytest.mark.model

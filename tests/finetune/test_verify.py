@@ -146,3 +146,99 @@ def test_templates_teacher_output_mostly_verifies(seed):
             verifier.verify(s, to_example(s))
     rates = verifier.stage_rates()
     assert all(r["rate"] > 0.97 for r in rates.values()), rates
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _plan(prompt: str, *calls: ToolCall) -> Sample:
+    return Sample(prompt, calls[0], "plan", then=calls[1:])
+
+
+TAKEOFF_30 = ToolCall("takeoff_drone", {"altitude": 30})
+PHOTO = ToolCall("control_camera", {"mode": "photo"})
+
+
+def test_good_plans_pass_every_stage_run_whole_in_the_simulator():
+    for sample in (
+        _plan("take off to 30 m and snap a photo", TAKEOFF_30, PHOTO),
+        _plan(
+            "descend 80 m, take a panorama, then fly left 20 m",
+            ToolCall("control_drone_movement", {"direction": "down", "distance": 80}),
+            ToolCall("control_camera", {"mode": "panorama"}),
+            ToolCall("control_drone_movement", {"direction": "left", "distance": 20}),
+        ),
+        _plan(
+            "land here, calibrate the sensors and take off to 30 metres again",
+            ToolCall("land_drone", {"location": "current"}),
+            ToolCall("calibrate_sensors", {}),
+            TAKEOFF_30,
+        ),
+    ):
+        example = to_example(sample)
+        assert example["parallel_tool_calls"] is True
+        assert len(example["messages"][-1]["tool_calls"]) == len(sample.calls)
+        assert _first_failure(sample, example) is None, sample.prompt
+
+
+def test_a_plan_whose_second_step_the_simulator_denies_fails_execution():
+    too_high = _plan(
+        "take off to 30 m and climb 100 m",
+        TAKEOFF_30,
+        ToolCall("control_drone_movement", {"direction": "up", "distance": 100}),
+    )
+    stage, reason = _first_failure(too_high)
+    assert stage == "execution" and reason.startswith("step 2 denied: ceiling")
+    grounded = _plan(
+        "land here and then fly forward 10 m",
+        ToolCall("land_drone", {"location": "current"}),
+        ToolCall("control_drone_movement", {"direction": "forward", "distance": 10}),
+    )
+    stage, reason = _first_failure(grounded)
+    assert stage == "execution" and reason.startswith("step 2 denied: not airborne")
+
+
+def test_a_plan_with_a_value_the_prompt_does_not_say_fails_semantic():
+    wrong_height = _plan("take off to 40 m and snap a photo", TAKEOFF_30, PHOTO)
+    assert _first_failure(wrong_height) == ("semantic", "altitude=30 is not stated in the prompt")
+    second_step = _plan(
+        "take off to 30 m and fly forward 20 m",
+        TAKEOFF_30,
+        ToolCall("control_drone_movement", {"direction": "forward", "distance": 25}),
+    )
+    assert _first_failure(second_step) == (
+        "semantic",
+        "distance=25 is not stated in the prompt",
+    )
+
+
+def test_a_malformed_plan_fails_format_or_schema_and_a_single_call_stays_unparallel():
+    good = _plan("take off to 30 m and snap a photo", TAKEOFF_30, PHOTO)
+    not_parallel = to_example(good)
+    not_parallel["parallel_tool_calls"] = False
+    assert _first_failure(good, not_parallel) == (
+        "format",
+        "a plan (several tool calls in one message) needs parallel_tool_calls true",
+    )
+    refusal_beside = _plan("take off to 30 m and refuse", TAKEOFF_30, reject_call())
+    stage, reason = _first_failure(refusal_beside)
+    assert stage == "format" and "reject_request must stand alone" in reason
+    five = _plan("five photos", *[PHOTO] * 5)
+    assert _first_failure(five) == (
+        "format",
+        "a plan has at most 4 calls; this one has 5: nothing was run",
+    )
+    bad_second = _plan("take off to 30 m and climb 900 m", TAKEOFF_30, PHOTO)
+    example = to_example(bad_second)
+    example["messages"][-1]["tool_calls"][1]["function"] = {
+        "name": "control_drone_movement",
+        "arguments": '{"direction": "up", "distance": 900}',
+    }
+    stage, reason = _first_failure(bad_second, example)
+    assert stage == "schema" and reason.startswith("call 2: control_drone_movement: distance")
+    single = _sample("take a photo", "control_camera", mode="photo")
+    parallel_single = dict(to_example(single), parallel_tool_calls=True)
+    assert _first_failure(single, parallel_single) == (
+        "format",
+        "parallel_tool_calls must be false",
+    )
