@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from copilot import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema, validate_call
+from copilot import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema, plan_error, validate_call
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "evaluation" / "suites"
 
@@ -28,7 +28,8 @@ SUITES: dict[str, tuple[int, str]] = {
     "challenging": (10, r"c\d{2}"),
     "positive": (170, r"p\d{3}"),
     "reject": (90, r"r\d{3}"),
-    "multiturn": (30, r"m\d{3}"),
+    "multiturn": (120, r"m\d{3}"),
+    "compound": (120, r"c\d{3}"),
 }
 REJECT_CATEGORIES = ("unsupported", "out_of_range", "missing_value", "off_topic", "injection")
 NEAR_DUPLICATE = 0.9  # similarity of normalised prompts (digits masked) at which two are copies
@@ -86,9 +87,27 @@ class CaseSpec(BaseModel):
     id: str
     category: str = Field(min_length=1)
     prompt: str = Field(min_length=1)
-    expected: list[CallSpec] = Field(min_length=1)
+    expected: list[CallSpec] | None = Field(default=None, min_length=1)
+    expected_plans: list[list[CallSpec]] | None = Field(default=None, min_length=1)
     setup: list[CallSpec] | None = None
     history: list[Message] | None = None
+
+    @model_validator(mode="after")
+    def _one_answer_key(self) -> CaseSpec:
+        assert (self.expected is None) != (self.expected_plans is None), "expected xor plans"
+        for plan in self.expected_plans or []:
+            assert plan_error([c.name for c in plan]) is None, plan
+        return self
+
+    @property
+    def plans(self) -> list[list[CallSpec]]:
+        """Every acceptable answer as a plan (a call of `expected` is a plan of one)."""
+        return self.expected_plans or [[c] for c in self.expected or []]
+
+    @property
+    def answers(self) -> list[CallSpec]:
+        """Every call of every acceptable plan."""
+        return [c for plan in self.plans for c in plan]
 
 
 def load(name: str) -> list[CaseSpec]:
@@ -123,7 +142,7 @@ def test_every_line_parses_in_the_design_format(name: str) -> None:
 
 def test_every_expected_and_setup_call_validates_in_canonical_form(suites) -> None:
     for case in itertools.chain.from_iterable(suites.values()):
-        for call in [*case.expected, *(case.setup or [])]:
+        for call in [*case.answers, *(case.setup or [])]:
             # stored already normalised, so scoring compares like with like
             assert checked(call).arguments == call.arguments, case.id
 
@@ -214,7 +233,7 @@ def test_positive_categories_are_function_names_and_cover_every_function(suites)
 
 
 def test_all_sixteen_functions_are_expected_somewhere(suites) -> None:
-    names = {c.name for case in itertools.chain(*suites.values()) for c in case.expected}
+    names = {c.name for case in itertools.chain(*suites.values()) for c in case.answers}
     assert names == set(FUNCTION_NAMES)
 
 
@@ -274,10 +293,21 @@ def _normalise(prompt: str) -> str:
 
 
 def test_no_duplicate_or_near_duplicate_prompts_within_or_across_suites(suites) -> None:
-    prompts = [(c.id, c.prompt) for c in itertools.chain(*suites.values())]
-    normal = [(cid, _normalise(p)) for cid, p in prompts]
+    # A follow-up is read in its conversation: "do the opposite" after a move and after the
+    # lights are different cases. Two conversations are compared with their earlier user
+    # messages; a single command is compared with the other case's prompt alone.
+    cases = list(itertools.chain(*suites.values()))
+    prompt = {c.id: _normalise(c.prompt) for c in cases}
+    talk = {
+        c.id: _normalise(
+            " ".join([*(m.content or "" for m in c.history if m.role == "user"), c.prompt])
+        )
+        for c in cases
+        if c.history
+    }
     copies = []
-    for (a, x), (b, y) in itertools.combinations(normal, 2):
+    for a, b in itertools.combinations([c.id for c in cases], 2):
+        x, y = (talk[a], talk[b]) if a in talk and b in talk else (prompt[a], prompt[b])
         matcher = difflib.SequenceMatcher(None, x, y, autojunk=False)
         if matcher.real_quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE:
             copies.append((a, b))
@@ -323,11 +353,22 @@ def test_multiturn_history_is_valid_openai_chat(suites) -> None:
         assert _history_calls(case), case.id
 
 
+def _accepted_history_calls(case: CaseSpec) -> list[ToolCall]:
+    """The history's calls whose tool message says they were accepted (not denied, skipped)."""
+    acks = {m.tool_call_id: m.content or "" for m in case.history or [] if m.role == "tool"}
+    ids = [t["id"] for m in case.history or [] for t in m.tool_calls or []]
+    return [
+        call
+        for call, call_id in zip(_history_calls(case), ids, strict=True)
+        if acks.get(call_id, "").startswith("accepted")
+    ]
+
+
 def test_multiturn_setup_replays_the_accepted_history(suites) -> None:
     """The simulator starts where the conversation left the drone."""
     with_setup = 0
     for case in suites["multiturn"]:
-        replay = [str(c) for c in _history_calls(case) if c.name != REJECT]
+        replay = [str(c) for c in _accepted_history_calls(case) if c.name != REJECT]
         setup = [str(checked(c)) for c in case.setup or []]
         assert setup[len(setup) - len(replay) :] == replay, case.id
         with_setup += bool(setup)
@@ -354,8 +395,40 @@ def test_multiturn_setup_and_expected_calls_are_accepted_by_the_simulator(suites
             if status(ack) != "accepted":
                 problems.append(f"{case.id}: setup {call.name}: {ack}")
             state = settle(state, world)
-        options = [checked(c) for c in case.expected if c.name != REJECT]
-        acks = [core.execute(state, call, world)[1] for call in options]
-        if options and not any(status(a) == "accepted" for a in acks):
-            problems.append(f"{case.id}: expected call not accepted: {acks}")
+        options = [[checked(c) for c in plan] for plan in case.plans if plan[0].name != REJECT]
+        runs = [core.run_plan(state, plan, world)[1] for plan in options]
+        if options and not any(all(status(a) == "accepted" for a in acks) for acks in runs):
+            problems.append(f"{case.id}: no expected plan is accepted: {runs}")
+    assert not problems
+
+
+# --------------------------------------------------------------------------- compound
+
+
+def test_compound_plans_cover_the_catalogue_with_a_quarter_refused(suites) -> None:
+    cases = suites["compound"]
+    refused = [c for c in cases if [p[0].name for p in c.plans] == [REJECT]]
+    assert len(refused) >= 0.25 * len(cases)
+    for case in refused:
+        assert case.plans == [[CallSpec(name=REJECT, arguments={})]], case.id
+    for case in cases:
+        if case not in refused:
+            assert all(2 <= len(plan) <= 4 for plan in case.plans), case.id
+    names = {c.name for case in cases for c in case.answers}
+    assert names == set(FUNCTION_NAMES)
+
+
+def test_compound_plans_are_accepted_step_by_step_by_the_simulator(suites) -> None:
+    from simulator import core
+
+    world, problems = core.World(), []
+    for case in suites["compound"]:
+        plans = [[checked(c) for c in plan] for plan in case.plans if plan[0].name != REJECT]
+        if not plans:
+            continue
+        state, _ = core.run_plan(core.start_state(world), [checked(c) for c in case.setup or []])
+        for plan in plans:
+            after, acks = core.run_plan(state, plan, world)
+            if not all(a.status == "accepted" for a in acks) or after.crashed:
+                problems.append(f"{case.id}: {acks}")
     assert not problems
