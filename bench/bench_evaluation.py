@@ -38,7 +38,8 @@ def _replays(directory: Path) -> tuple[list[str], int]:
     right, refuse = directory / "right.jsonl", directory / "refuse.jsonl"
     with right.open("w") as r, refuse.open("w") as f:
         for case in cases:
-            r.write(json.dumps({"prompt": case.prompt, "output": str(case.expected[0])}) + "\n")
+            right_plan = "\n".join(map(str, case.plans[0]))  # a plan: one call a line
+            r.write(json.dumps({"prompt": case.prompt, "output": right_plan}) + "\n")
             f.write(json.dumps({"prompt": case.prompt, "output": "reject_request()"}) + "\n")
     return [f"replay:{right}", f"replay:{refuse}"], len(cases)
 

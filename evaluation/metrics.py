@@ -19,14 +19,14 @@ RUN_KEYS = [
     "call_match",
     "valid",
     "executed_match",
+    "step_accuracy",
     "reject_recall",
     "latency_ms_p50",
     "latency_ms_p95",
     "tokens_avg",
     "errors",
 ]  # the `runs` entries of `--format json`, in the order
-# the `runs` entries of summary.json and summary.csv: the same, with step accuracy beside the rest
-SUMMARY_KEYS = [*RUN_KEYS[:7], "step_accuracy", *RUN_KEYS[7:]]
+SUMMARY_KEYS = RUN_KEYS  # summary.json and summary.csv carry the same entries
 
 
 @dataclass

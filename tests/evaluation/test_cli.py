@@ -12,7 +12,7 @@ import pytest
 from evaluation.cli import main
 
 RUN_KEYS = {"model", "suite", "n", "name_match", "call_match", "valid", "executed_match",
-            "reject_recall", "latency_ms_p50", "latency_ms_p95", "tokens_avg", "errors"}  # fmt: skip
+            "step_accuracy", "reject_recall", "latency_ms_p50", "latency_ms_p95", "tokens_avg", "errors"}  # fmt: skip
 CASE_KEYS = {"model", "suite", "id", "prompt", "expected", "actual", "name_match", "call_match",
              "valid", "executed_match", "latency_ms", "tokens", "error"}  # fmt: skip
 
