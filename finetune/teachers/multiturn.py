@@ -26,6 +26,7 @@ from finetune.phrasing import style
 from finetune.phrasing.rendering import render
 from finetune.teachers.invocations import sample_call
 from finetune.teachers.mix import FUNCTION_WEIGHTS
+from finetune.teachers.references import OPPOSITE as _OPPOSITE
 from finetune.teachers.references import REFERENCE_KINDS, reference_sample
 
 # A request rejected for a missing value, then the value on its own: the two make one call.
@@ -175,14 +176,6 @@ LED_PATTERN = [
     "(actually|no), {noun}[ please]",
 ]
 LED_TO_RAINBOW = ["[now |ok ](switch to|go|make it|change it to) rainbow[ instead]"]
-_OPPOSITE = {
-    "forward": "backward",
-    "backward": "forward",
-    "left": "right",
-    "right": "left",
-    "up": "down",
-    "down": "up",
-}
 
 
 def _turn(prompt: str, call: ToolCall, ack: str = "accepted") -> tuple[dict, ...]:

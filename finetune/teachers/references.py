@@ -24,7 +24,7 @@ from finetune.teachers.compound import compound_sample
 
 REFERENCE_KINDS = ("undo", "here", "keep", "after_plan")
 
-_OPPOSITE = {
+OPPOSITE = {  # a move's way back (multiturn reads it too)
     "forward": "backward",
     "backward": "forward",
     "left": "right",
@@ -109,7 +109,7 @@ def reference_sample(kind: str, rng: random.Random, teacher) -> Sample:
             args = first.call.arguments
             call = ToolCall(
                 "control_drone_movement",
-                {"direction": _OPPOSITE[args["direction"]], "distance": args["distance"]},
+                {"direction": OPPOSITE[args["direction"]], "distance": args["distance"]},
             )
         elif what == "toggle":
             name = rng.choice(list(_TOGGLES))
@@ -170,7 +170,7 @@ def reference_sample(kind: str, rng: random.Random, teacher) -> Sample:
             last = plan.calls[-1].arguments
             call = ToolCall(
                 "control_drone_movement",
-                {"direction": _OPPOSITE[last["direction"]], "distance": last["distance"]},
+                {"direction": OPPOSITE[last["direction"]], "distance": last["distance"]},
             )
             return Sample(style.finish(render(UNDO_LAST, rng, {}), rng), call, tag, history=history)
         name = rng.choice(
