@@ -59,6 +59,10 @@ def _code_digest() -> str:
     return h.hexdigest()[:8]
 
 
+# a budget for the longest plan: four calls with coordinates take about 120 tokens
+MAX_NEW_TOKENS = 40 * MAX_PLAN
+
+
 class LocalBackend:
     """A local causal LM behind the `Backend` protocol."""
 
@@ -70,7 +74,7 @@ class LocalBackend:
         adapter: str | Path | None = None,
         base_model: str | Path | None = None,
         decoder: str = "grammar",
-        max_new_tokens: int = 64,
+        max_new_tokens: int = MAX_NEW_TOKENS,
         max_calls: int = MAX_PLAN,
         fast: str | None = "fp32",
     ) -> None:

@@ -182,7 +182,7 @@ class GrammarDecoder:
     # ------------------------------------------------------------------ decoding
 
     def decode(
-        self, prompt: str, max_new_tokens: int = 64, max_calls: int | None = None
+        self, prompt: str, max_new_tokens: int = 160, max_calls: int | None = None
     ) -> tuple[str, int, int]:
         """(output text, prompt tokens, completion tokens) for a prompt that starts with the prefix.
 
@@ -217,7 +217,7 @@ class GrammarDecoder:
             while token is not None and token not in self.end_ids and produced < max_new_tokens:
                 text += self.token_text[token]
                 produced += 1
-                draft = self._draft(text)
+                draft = self._draft(text)[: max_new_tokens - produced]  # never past the budget
                 hidden_all = self._forward([token, *draft])
                 token = None
                 for i, drafted in enumerate(draft):

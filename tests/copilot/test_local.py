@@ -231,3 +231,13 @@ def test_ask_prints_no_library_warnings(local_model):
         {"name": "takeoff_drone", "arguments": {"altitude": 30}}
     ]
     assert "Warning" not in out.stderr and "Loading weights" not in out.stderr, out.stderr
+
+
+def test_the_token_budget_holds_even_when_a_draft_is_long(local_model):
+    """Forced text is drafted several tokens at once; a draft never runs past the budget."""
+    model, tokenizer = local_model
+    prompt = "<start_of_turn>user\nLand at home base<end_of_turn>\n<start_of_turn>model\n"
+    decoder = GrammarDecoder(model, tokenizer, style="ft", fast="fp32", max_calls=4)
+    for budget in range(1, 70, 2):
+        _, _, produced = decoder.decode(prompt, budget)
+        assert produced <= budget + 1  # the budget, and at most the end token
