@@ -35,6 +35,7 @@ from copilot.catalog import (
 from copilot.formats import calls_from_message, render_ft_prompt, render_ft_target
 from copilot.parsing import ParsedOutput, RawCall, parse_output
 from copilot.prompts import DEFAULT_SYSTEM_PROMPT, SEED_SYSTEM_PROMPT
+from copilot.redaction import redact, redact_optional, remember
 from copilot.session import Copilot, Simulator, Turn, turn_messages
 
 # name -> module, imported on first use (PEP 562)
@@ -78,6 +79,9 @@ __all__ = [
     "parameters_schema",
     "parse_output",
     "plan_error",
+    "redact",
+    "redact_optional",
+    "remember",
     "render_ft_prompt",
     "render_ft_target",
     "resolve_base",

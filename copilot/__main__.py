@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+from copilot.redaction import redact, redact_optional
+
 EXAMPLES = """examples:
   python -m copilot                          # REPL with local-ft (the embedded default)
   python -m copilot --model local-base       # the base model, prompted with the catalogue
@@ -37,7 +39,7 @@ def _show_turn(console: Any, turn: Any) -> None:
     c = turn.completion
     timing = f"[dim]{c.latency_ms:.0f} ms, {c.total_tokens} tokens[/dim]"
     if c.error:
-        console.print(f"[red]no call:[/red] {c.error} {timing}")
+        console.print(f"[red]no call:[/red] {redact(c.error)} {timing}")
     plan = len(turn.calls) > 1  # a plan: one numbered line per step
     for number, (call, ack) in enumerate(zip(turn.calls, turn.acks, strict=False), start=1):
         status = getattr(ack, "status", "")
@@ -111,8 +113,8 @@ def ask(args: argparse.Namespace) -> int:
                 {
                     "calls": [{"name": x.name, "arguments": x.arguments} for x in turn.calls],
                     "acks": [str(a) for a in turn.acks],
-                    "error": c.error,
-                    "raw": c.raw,
+                    "error": redact_optional(c.error),
+                    "raw": redact(c.raw),
                     "latency_ms": round(c.latency_ms, 1),
                     "prompt_tokens": c.prompt_tokens,
                     "completion_tokens": c.completion_tokens,

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from copilot import redact
 from evaluation.cache import AnswerCache, default_cache_dir
 from evaluation.metrics import summaries
 from evaluation.output import RunInfo, json_payload, runs_csv, write_reports
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(console: Console, message: str, code: int = 2) -> int:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {redact(message)}", highlight=False)
     return code
 
 
@@ -233,9 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     write_reports(directory, results, info, plots=not args.no_plots, plot_cache=plot_cache)
 
     if args.format == "json":
-        print(json.dumps(json_payload(results), ensure_ascii=False))
+        print(redact(json.dumps(json_payload(results), ensure_ascii=False)))
     elif args.format == "csv":
-        sys.stdout.write(runs_csv(results))
+        sys.stdout.write(redact(runs_csv(results)))
     else:
         from evaluation.report_terminal import print_report
 

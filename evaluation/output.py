@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from copilot import redact
 from evaluation.metrics import RUN_KEYS, SUMMARY_KEYS, per_function, summaries
 from evaluation.results import CaseResult
 
@@ -85,8 +86,11 @@ def write_summary(directory: Path, results: Sequence[CaseResult], info: RunInfo)
         "suite_errors": info.suite_errors,
     }
     path = directory / "summary.json"
-    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (directory / "summary.csv").write_text(runs_csv(results, SUMMARY_KEYS), encoding="utf-8")
+    text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    path.write_text(redact(text), encoding="utf-8")
+    (directory / "summary.csv").write_text(
+        redact(runs_csv(results, SUMMARY_KEYS)), encoding="utf-8"
+    )
     return path
 
 

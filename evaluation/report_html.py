@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from copilot import redact
 from evaluation.metrics import confusion, group, models_of, per_function, suites_of, summarise
 from evaluation.report_terminal import SHORT, steps_cell, summary_lines
 from evaluation.results import CaseResult, plan_text, plans_text
@@ -278,5 +279,6 @@ def render_html(
 
 
 def write_html(path: Path, results: Sequence[CaseResult], **kwargs: object) -> Path:
-    path.write_text(render_html(results, **kwargs), encoding="utf-8")  # type: ignore[arg-type]
+    html = render_html(results, **kwargs)  # type: ignore[arg-type]
+    path.write_text(redact(html), encoding="utf-8")
     return path

@@ -1,7 +1,8 @@
 """Per-case results and `results.jsonl`, appended one line as each case finishes.
 
 Each line is written through to the kernel (flushed, one `write` per line) before the next case
-starts, so a run killed with SIGKILL loses no finished case. (No fsync: that guards against power
+starts, so a run killed with SIGKILL loses no finished case. Secrets are redacted from every line
+(`copilot.redact`). (No fsync: that guards against power
 loss, not a killed process, and would cost more than the rest of the harness per case.) A torn last line (killed mid-write) is ignored on reading, and that case is
 simply run again on resume.
 """
@@ -15,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from copilot import Completion, ToolCall
+from copilot import Completion, ToolCall, redact, redact_optional
 from evaluation.scoring import Scores, first_name
 from evaluation.suites import Case
 
@@ -151,10 +152,10 @@ class CaseResult:
             expected_name=case.expected_name,
             actual_name=first_name(completion),
             expects_reject=case.expects_reject,
-            raw=completion.raw or "",
+            raw=redact(completion.raw or ""),
             prompt_tokens=int(completion.prompt_tokens),
             completion_tokens=int(completion.completion_tokens),
-            error=completion.error,
+            error=redact_optional(completion.error),
             cached=cached,
             identity=identity,
         )
@@ -184,7 +185,7 @@ class ResultsWriter:
         self._file = path.open("a", encoding="utf-8")
 
     def append(self, result: CaseResult) -> None:
-        line = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+        line = redact(json.dumps(result.to_dict(), ensure_ascii=False)) + "\n"
         with self._lock:
             self._file.write(line)
             self._file.flush()

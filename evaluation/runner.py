@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from copilot import DEFAULT_SYSTEM_PROMPT, Backend, Completion
+from copilot import DEFAULT_SYSTEM_PROMPT, Backend, Completion, redact
 from copilot import tools as catalogue_tools
 from evaluation.cache import AnswerCache, cache_key
 from evaluation.executed import executed_match
@@ -75,7 +75,7 @@ class ModelHandle:
 
 def _one_line(exc: BaseException) -> str:
     """The first line of an exception; its class named unless it is a known, worded failure."""
-    text = str(exc).strip().splitlines()
+    text = redact(str(exc)).strip().splitlines()
     if not text:
         return type(exc).__name__
     worded = type(exc).__name__ in ("ModelUnavailable", "UnknownModel")

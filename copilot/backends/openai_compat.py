@@ -4,6 +4,8 @@ The seed's call settings are the defaults (`tool_choice="required"`, temperature
 Rate limits, 5xx answers, timeouts and dropped connections are retried by tenacity with
 exponential backoff and jitter, a bounded number of attempts, and the server's Retry-After
 honoured. Anything still failing becomes a `Completion` with an error, never an exception.
+Whatever the server says is redacted (`copilot.redaction`) before it reaches a `Completion`: an
+error text that echoes the request's `Authorization` header never carries the key further.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tenacity.wait import wait_exponential_jitter
 from copilot.backends.base import Completion, ModelUnavailable
 from copilot.catalog import tools as catalog_tools
 from copilot.prompts import DEFAULT_SYSTEM_PROMPT
+from copilot.redaction import redact, redact_optional, remember
 
 MISSING_KEY = "set OPENAI_API_KEY (in the environment or .env), or use --model local-ft"
 MAX_RETRY_AFTER_S = 60.0
@@ -124,6 +127,7 @@ class OpenAIBackend:
             if base_url is None:
                 raise ModelUnavailable(MISSING_KEY)
             api_key = "not-needed"  # local OpenAI-compatible servers usually ignore the key
+        remember(api_key)
         self.name = model
         self.base_url = base_url
         self.settings = {
@@ -160,6 +164,17 @@ class OpenAIBackend:
         tools: list[dict[str, Any]] | None = None,
         *,
         max_calls: int | None = None,
+    ) -> Completion:
+        completion = self._complete(messages, tools, max_calls)
+        completion.error = redact_optional(completion.error)
+        completion.raw = redact(completion.raw)
+        return completion
+
+    def _complete(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        max_calls: int | None,
     ) -> Completion:
         params: dict[str, Any] = {
             "model": self.name,
