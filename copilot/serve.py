@@ -1,17 +1,30 @@
 """An OpenAI-compatible server over any backend, so every OpenAI tool can use the local model.
 
     python -m copilot.serve --model local-ft --host 127.0.0.1 --port 8000
+    DRONE_COPILOT_API_KEY=secret python -m copilot.serve --host 0.0.0.0   # reachable, with a key
 
 Endpoints: `POST /v1/chat/completions` (with `tools`, `tool_choice`, `parallel_tool_calls` and
 `usage`) and `GET /v1/models`. A plan comes back as several `tool_calls` in one message, in order;
-`parallel_tool_calls: false` asks for one call at most. Bad requests get OpenAI-style error JSON with a 4xx status; a model that cannot
-produce a valid call answers with text content instead of tool calls (finish_reason "stop").
+`parallel_tool_calls: false` asks for one call at most. A model that cannot produce a valid call
+answers with text content instead of tool calls (finish_reason "stop").
+
+Who may call it: with `--api-key` (or DRONE_COPILOT_API_KEY) every request needs
+`Authorization: Bearer KEY`, as vLLM and llama.cpp's server ask; without a key the server only
+binds to a loopback address. A POST must say `Content-Type: application/json` (415 otherwise), so a
+cross-site form or `text/plain` POST from a web page cannot drive the drone.
+
+Bad requests get an OpenAI-style error body (`{"error": {"message", "type", "param", "code"}}`)
+with a 4xx status naming the field: the request's fields are checked by `copilot.chat_api`.
 """
 
 from __future__ import annotations
 
 import argparse
+import hmac
+import ipaddress
 import json
+import logging
+import os
 import sys
 import time
 import uuid
@@ -19,28 +32,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from copilot.backends.base import Backend
 from copilot.backends.local import MAX_PROMPT_CHARS
+from copilot.chat_api import MAX_NESTING, ChatRequest, nesting, openapi_schemas
+from copilot.redaction import remember
 
 MAX_BODY_BYTES = 1_000_000
-
-
-class ChatRequest(BaseModel):
-    """The fields we read from a chat completions request; other OpenAI fields are accepted."""
-
-    model_config = ConfigDict(extra="allow")
-
-    model: str
-    messages: list[dict[str, Any]]
-    tools: list[dict[str, Any]] | None = None
-    tool_choice: str | dict[str, Any] | None = None
-    parallel_tool_calls: bool = True  # false: at most one call, no plan
+API_KEY_ENV = "DRONE_COPILOT_API_KEY"
+log = logging.getLogger("copilot.serve")
 
 
 class ApiError(Exception):
@@ -53,9 +60,16 @@ class ApiError(Exception):
         self.status, self.message, self.kind, self.extra = status, message, kind, extra
 
 
-def _error(status: int, message: str, kind: str, param: str | None = None, code: str | None = None):
+def _error(
+    status: int,
+    message: str,
+    kind: str,
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _check(request: ChatRequest, served: list[str]) -> None:
@@ -69,17 +83,11 @@ def _check(request: ChatRequest, served: list[str]) -> None:
         )
     if not request.messages:
         raise ApiError(400, "messages must hold at least one message", param="messages")
-    for message in request.messages:
-        if message.get("role") not in ("system", "developer", "user", "assistant", "tool"):
-            raise ApiError(400, f"invalid role {message.get('role')!r}", param="messages")
-        content = message.get("content")
-        if content is not None and not isinstance(content, str | list):
-            raise ApiError(400, "message content must be a string or a list", param="messages")
-    users = [m for m in request.messages if m.get("role") == "user"]
-    last = users[-1].get("content") if users else None
+    users = [m for m in request.messages if m.role == "user"]
+    last = users[-1].content if users else None
     if not isinstance(last, str) or not last.strip():
         raise ApiError(400, "the last user message is empty: send a command", param="messages")
-    size = sum(len(json.dumps(m.get("content") or "")) for m in request.messages)
+    size = sum(len(json.dumps(m.content or "")) for m in request.messages)
     if size > MAX_PROMPT_CHARS:
         raise ApiError(
             400,
@@ -87,19 +95,90 @@ def _check(request: ChatRequest, served: list[str]) -> None:
             param="messages",
             code="context_length_exceeded",
         )
+    if request.stream:
+        raise ApiError(400, "streaming is not supported; send stream=false", param="stream")
     if request.tool_choice == "none":
         raise ApiError(400, "this model only answers with tool calls", param="tool_choice")
-    if isinstance(request.tool_choice, str) and request.tool_choice not in ("auto", "required"):
-        raise ApiError(400, f"unknown tool_choice {request.tool_choice!r}", param="tool_choice")
-    for tool in request.tools or []:
-        if not isinstance(tool.get("function"), dict) or not tool["function"].get("name"):
-            raise ApiError(400, "each tool needs a function with a name", param="tools")
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as OpenAI names a field: `messages[0].content`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not any(c in str(part) for c in "[]()"):  # skip union branch names
+            out += f".{part}" if out else str(part)
+    return out or "body"
+
+
+def _parse(body: bytes) -> ChatRequest:
+    """The request body as a `ChatRequest`, or `ApiError` naming what is wrong."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"the request body is not UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise ApiError(400, f"the request body nests deeper than {MAX_NESTING} levels") from None
+    except ValueError as exc:
+        raise ApiError(400, f"the request body is not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "the request body must be a JSON object")
+    if nesting(payload) > MAX_NESTING:
+        raise ApiError(400, f"the request body nests deeper than {MAX_NESTING} levels")
+    try:
+        return ChatRequest.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = _field(first["loc"])
+        raise ApiError(400, f"{where}: {first['msg']}", param=where) from None
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused (413) past `MAX_BODY_BYTES` before it is all read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _key_checker(api_key: str | None):
+    """A dependency that lets a request through only with `Authorization: Bearer <api_key>`."""
+
+    def check(request: Request) -> None:
+        if not api_key:
+            return
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), api_key.encode()
+        ):
+            raise ApiError(
+                401,
+                "missing or wrong API key: send the header 'Authorization: Bearer <key>'",
+                code="invalid_api_key",
+            )
+
+    return check
 
 
 def _answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
     max_calls = None if request.parallel_tool_calls else 1
-    completion = backend.complete(request.messages, request.tools, max_calls=max_calls)
-    allowed = {t["function"]["name"] for t in request.tools or []}
+    tools = [t.model_dump(exclude_none=True) for t in request.tools] if request.tools else None
+    completion = backend.complete(_messages(request), tools, max_calls=max_calls)
+    allowed = {t.function.name for t in request.tools or []}
     calls = completion.calls
     missing = sorted({c.name for c in calls} - allowed) if allowed else []
     if missing:  # a plan runs whole or not at all: never drop a step the tools do not offer
@@ -132,25 +211,54 @@ def _answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
     }
 
 
-def create_app(backend: Backend, model_name: str | None = None) -> FastAPI:
-    """The FastAPI app serving `backend` under `model_name` (default: the backend's name)."""
+def _messages(request: ChatRequest) -> list[dict[str, Any]]:
+    """The messages as the backends read them: plain-text content, OpenAI's shape otherwise."""
+    return [m.model_dump(exclude_none=True) for m in request.messages]
+
+
+def create_app(
+    backend: Backend, model_name: str | None = None, api_key: str | None = None
+) -> FastAPI:
+    """The FastAPI app serving `backend` under `model_name` (default: the backend's name).
+
+    With `api_key`, every request needs `Authorization: Bearer <api_key>`.
+    """
     served = [model_name or backend.name]
-    app = FastAPI(title="drone-copilot", docs_url=None, redoc_url=None)
+    remember(api_key)
+    app = FastAPI(
+        title="drone-copilot",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(_key_checker(api_key))],
+    )
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return _error(
-            exc.status, exc.message, exc.kind, exc.extra.get("param"), exc.extra.get("code")
+            exc.status,
+            exc.message,
+            exc.kind,
+            exc.extra.get("param"),
+            exc.extra.get("code"),
+            headers,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(400, f"invalid request: {exc.errors()[:1]}", "invalid_request_error")
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        return _error(400, f"{_field(first['loc'])}: {first['msg']}", "invalid_request_error")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-        return _error(exc.status_code, str(exc.detail), kind)
+        return _error(exc.status_code, str(exc.detail), kind, headers=exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: ClientDisconnect) -> Response:
+        client = f"{request.client.host}:{request.client.port}" if request.client else "a client"
+        log.info("%s disconnected before its request was read; nothing answered", client)
+        return Response(status_code=499)
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
@@ -159,33 +267,44 @@ def create_app(backend: Backend, model_name: str | None = None) -> FastAPI:
         ]
         return {"object": "list", "data": data}
 
-    @app.post("/v1/chat/completions")
-    async def chat(request: Request) -> JSONResponse:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes")
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ApiError(400, f"the request body is not UTF-8 (byte {exc.start})") from None
-        except ValueError as exc:
-            raise ApiError(400, f"the request body is not JSON: {exc}") from None
-        if not isinstance(payload, dict):
-            raise ApiError(400, "the request body must be a JSON object")
-        try:
-            parsed = ChatRequest.model_validate(payload)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ApiError(400, f"{where}: {first['msg']}", param=where) from None
-        if payload.get("stream"):
-            raise ApiError(400, "streaming is not supported; send stream=false", param="stream")
-        _check(parsed, served)
-        from starlette.concurrency import run_in_threadpool
+    body_schema, _ = openapi_schemas()
 
+    @app.post(
+        "/v1/chat/completions",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": body_schema}},
+            }
+        },
+    )
+    async def chat(request: Request) -> JSONResponse:
+        if not _is_json(request.headers.get("content-type", "")):
+            raise ApiError(
+                415,
+                "send the request as JSON, with the header 'Content-Type: application/json'",
+                code="unsupported_media_type",
+            )
+        parsed = _parse(await _read_body(request))
+        _check(parsed, served)
         return JSONResponse(await run_in_threadpool(_answer, parsed, backend))
 
+    _document(app)
     return app
+
+
+def _document(app: FastAPI) -> None:
+    """Put the request models' named schemas into the OpenAPI document's components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            _, named = openapi_schemas()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(named)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -214,6 +333,16 @@ def running_server(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
         sock.close()
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is a loopback address (or `localhost`), reachable from this machine only."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m copilot.serve",
@@ -222,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="examples:\n"
         "  python -m copilot.serve --model local-ft --port 8000\n"
         "  python -m copilot.serve --model local-base --base-model ~/models/qwen2.5-0.5b\n"
+        '  python -m copilot.serve --host 0.0.0.0 --api-key "$(openssl rand -hex 16)"\n'
         "then: OPENAI_BASE_URL=http://127.0.0.1:8000/v1 python -m evaluation --model local-ft",
     )
     parser.add_argument("--model", default="local-ft", help="a registry name (default local-ft)")
@@ -229,7 +359,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--base-model", help="a transformers folder or GGUF file (local models)")
     parser.add_argument("--base-url", help="serve another OpenAI-compatible server's model")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get(API_KEY_ENV) or None,
+        help=f"require 'Authorization: Bearer KEY' on every request (default: ${API_KEY_ENV}); "
+        "needed to listen on anything but a loopback address",
+    )
     args = parser.parse_args(argv)
+    if not args.api_key and not is_loopback(args.host):
+        print(
+            f"error: refusing to listen on {args.host} without an API key: anyone who can reach "
+            f"the port could fly the drone. Pass --api-key KEY (or set {API_KEY_ENV}), or keep "
+            "the default --host 127.0.0.1",
+            file=sys.stderr,
+        )
+        return 2
 
     from copilot.backends.base import ModelUnavailable
     from copilot.backends.registry import UnknownModel, get_backend
@@ -249,7 +393,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import uvicorn
 
-    uvicorn.run(create_app(backend, args.model), host=args.host, port=args.port, log_level="info")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    app = create_app(backend, args.model, api_key=args.api_key)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
