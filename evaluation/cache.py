@@ -4,7 +4,7 @@ The key is a hash of everything that decides the answer: the backend's identity 
 hash, prompt style), the messages, the tools and the call parameters. The value is the
 `Completion` as first measured, latency and tokens included. One small JSON file per key, written
 to a temporary name and renamed, so a kill never leaves a half-written entry and threads never
-collide. Answers that failed before the model said anything (no key, server down, adapter missing)
+collide; the temporary files a kill leaves behind are deleted when the next run starts. Answers that failed before the model said anything (no key, server down, adapter missing)
 are not cached: they are not the model's answer.
 
 A plan (several calls) is stored whole, in order, and read back as the same `Completion`. An entry
@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from platformdirs import user_cache_dir
 from copilot import Completion, RawCall, ToolCall, plan_error
 
 CACHE_VERSION = 1
+STALE_TMP_S = 60.0  # a temporary entry older than this was left by a killed run
 
 
 def default_cache_dir() -> Path:
@@ -102,6 +104,23 @@ class AnswerCache:
         self.directory = Path(directory) if directory else default_cache_dir()
         self.enabled = enabled
         self.refresh = refresh
+
+    def clean_stale(self, older_than_s: float = STALE_TMP_S) -> int:
+        """Delete temporary files a killed writer left (older than `older_than_s`); how many.
+
+        A live writer's temporary file exists for a millisecond, so the age keeps a concurrent
+        run's writes safe."""
+        if not self.enabled or not self.directory.is_dir():
+            return 0
+        removed, now = 0, time.time()
+        for tmp in self.directory.glob("*/.tmp-*"):
+            try:
+                if now - tmp.stat().st_mtime > older_than_s:
+                    tmp.unlink()
+                    removed += 1
+            except OSError:
+                continue  # gone already, or not ours to delete
+        return removed
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"

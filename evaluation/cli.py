@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from copilot import redact
 from evaluation.cache import AnswerCache, default_cache_dir
+from evaluation.manifest import MANIFEST_FILE, Manifest, ManifestError
 from evaluation.metrics import summaries
 from evaluation.output import RunInfo, json_payload, runs_csv, write_reports
 from evaluation.results import RESULTS_FILE, CaseResult, ResultsWriter, read_results, repair_tail
@@ -44,7 +45,7 @@ examples:
   python -m evaluation --resume runs/20261126-170000     # finish a run that was killed
 
 exit codes: 0 done; 1 below --fail-under, or a model failed on every case; 2 bad usage
-(unknown model or suite, unreadable options).
+(unknown model or suite, a suite with no case to run, a --resume that disagrees with its run).
 """
 
 
@@ -71,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="requests in flight for API backends (local models run one at a time; default 4)")  # fmt: skip
     add("--output", type=Path, metavar="DIR", help="run directory (default: runs/<timestamp>)")
     add("--resume", type=Path, metavar="DIR",
-        help="continue a run directory: cases already in its results.jsonl are not redone")  # fmt: skip
+        help="continue a run directory with the suites, models and limit it was started with "
+        "(its manifest.json): cases already in its results.jsonl are not redone")  # fmt: skip
     add("--no-cache", action="store_true",
         help="ask the models again instead of reading the cache (fresh answers are stored)")  # fmt: skip
     add("--cache-dir", type=Path, help=f"answer cache (default: {default_cache_dir()})")
@@ -110,13 +112,29 @@ def _open_models(names: list[str], base_url: str | None) -> list[ModelHandle]:
     return [open_model(n, lambda name: get_backend(name, **overrides)) for n in names]
 
 
-def _run_dir(args: argparse.Namespace) -> tuple[Path, list[CaseResult]]:
+def _plan(args: argparse.Namespace) -> tuple[Path, Manifest, bool]:
+    """The run directory, its manifest, and whether the manifest is new; nothing is written.
+
+    A resumed run takes its suites, models, base URL and limit from its manifest; one given again
+    must agree with it.
+    """
+    models = list(dict.fromkeys(args.model)) if args.model else None
     if args.resume:
         path = args.resume / RESULTS_FILE
         if not path.exists():
             raise SuiteNotFound(f"nothing to resume: {path} does not exist")
-        repair_tail(path)
-        return args.resume, read_results(path)
+        suites = resolve(args.suite) if args.suite else None
+        manifest = Manifest.read(args.resume)
+        if manifest is not None:
+            manifest.check(suites, models, args.base_url, args.limit)
+            return args.resume, manifest, False
+        if suites is None or models is None:
+            raise ManifestError(
+                f"{args.resume} has no {MANIFEST_FILE} (a run from an older version): give the "
+                "--suite and --model it was started with"
+            )
+        plots = not args.no_plots
+        return args.resume, Manifest.start(suites, models, args.base_url, args.limit, plots), True
     directory = args.output or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     results = directory / RESULTS_FILE
     if results.exists() and results.stat().st_size > 0:  # an empty file holds no results
@@ -124,7 +142,32 @@ def _run_dir(args: argparse.Namespace) -> tuple[Path, list[CaseResult]]:
             f"{directory} already holds results; use --resume {directory} to continue it, "
             "or another --output"
         )
-    return directory, []
+    suites = resolve(args.suite)
+    manifest = Manifest.start(
+        suites, models or list(DEFAULT_MODELS), args.base_url, args.limit, not args.no_plots
+    )
+    return directory, manifest, True
+
+
+def _load_suites(manifest: Manifest) -> list[Suite]:
+    """The run's suites; one that holds no case to run is an error (`SuiteNotFound`)."""
+    suites = [load_suite(p) for p in manifest.suites]
+    for suite in suites:
+        if not suite.cases:
+            why = f": {suite.errors[0].reason}" if suite.errors else ""
+            raise SuiteNotFound(f"{suite.path} holds no case to run{why}"[:300])
+    return suites
+
+
+def _open_run(directory: Path, manifest: Manifest, new: bool) -> list[CaseResult]:
+    """Create (or reopen) the run directory; the finished results of a resumed run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if new:
+        manifest.write(directory)
+    path = directory / RESULTS_FILE
+    path.touch()
+    repair_tail(path)
+    return read_results(path)
 
 
 def _quiet_libraries() -> None:
@@ -189,12 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is not None and args.limit < 1:
         return _error(err, "--limit must be at least 1")
     try:
-        suites = [load_suite(p) for p in resolve(args.suite)]
-        models = _open_models(list(dict.fromkeys(args.model or DEFAULT_MODELS)), args.base_url)
-        directory, previous = _run_dir(args)  # only once the run can start: no empty run folders
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / RESULTS_FILE).touch()
-    except ValueError as exc:  # SuiteNotFound, or UnknownModel (its message lists the known names)
+        directory, manifest, new = _plan(args)
+        suites = _load_suites(manifest)
+        models = _open_models(manifest.models, manifest.base_url)
+        # only once the run can start: no empty run folders, and a finished run stays untouched
+        previous = _open_run(directory, manifest, new)
+    except ValueError as exc:  # SuiteNotFound, ManifestError, or UnknownModel (lists the names)
         return _error(err, str(exc))
     except OSError as exc:
         return _error(err, f"cannot write the run directory: {exc}")
@@ -207,10 +250,12 @@ def main(argv: list[str] | None = None) -> int:
                       highlight=False)  # fmt: skip
 
     cache = AnswerCache(args.cache_dir, refresh=args.no_cache)
+    cache.clean_stale()  # temporary files a killed run left behind
     evaluation = Evaluation(cache=cache, concurrency=args.concurrency)
     done = {r.key for r in previous}
+    limit = manifest.limit
     try:
-        new = _run_with_progress(evaluation, models, suites, directory, done, args.limit, err)
+        new = _run_with_progress(evaluation, models, suites, directory, done, limit, err)
     except KeyboardInterrupt:
         return _error(
             err,
@@ -227,11 +272,12 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "models": {m.name: m.identity for m in models},
         "suites": [str(s.path) for s in suites],
-        "limit": args.limit,
+        "limit": limit,
     }
     info = RunInfo(meta, model_errors, suite_errors)
     plot_cache = cache.directory / "plots"
-    write_reports(directory, results, info, plots=not args.no_plots, plot_cache=plot_cache)
+    plots = manifest.plots and not args.no_plots
+    write_reports(directory, results, info, plots=plots, plot_cache=plot_cache)
 
     if args.format == "json":
         print(redact(json.dumps(json_payload(results), ensure_ascii=False)))
