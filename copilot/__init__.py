@@ -11,7 +11,7 @@ import importlib
 from typing import Any
 
 from copilot.backends.base import Backend, Completion, ModelUnavailable
-from copilot.backends.local import LocalBackend
+from copilot.backends.local import MAX_PROMPT_CHARS, LocalBackend
 from copilot.backends.registry import (
     ADAPTER_DIR,
     ModelInfo,
@@ -54,6 +54,7 @@ __all__ = [
     "FUNCTIONS",
     "FUNCTION_NAMES",
     "MAX_PLAN",
+    "MAX_PROMPT_CHARS",
     "REJECT",
     "SEED_SYSTEM_PROMPT",
     "Backend",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from copilot.backends.base import Backend, Completion
+from copilot.backends.local import MAX_PROMPT_CHARS
 from copilot.catalog import ToolCall, tools
 from copilot.prompts import DEFAULT_SYSTEM_PROMPT
 
@@ -98,6 +99,9 @@ class Copilot:
         command = (command or "").strip()
         if not command:
             return Turn(command, Completion(error="empty command: type what the drone should do"))
+        if len(command) > MAX_PROMPT_CHARS:  # a command is a sentence: nothing to send a model
+            error = f"command too long: {len(command)} characters (at most {MAX_PROMPT_CHARS})"
+            return Turn(command[:80], Completion(error=error))
         try:
             completion = self.backend.complete(self.messages_for(command), tools())
         except Exception as exc:  # a backend must not raise; if one does, say so, keep going

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from finetune.dataset import Sample, near_key, normalize, stratified_split, to_example, write_jsonl
-from finetune.quality.overlap import OverlapIndex, check_prompts
+from finetune.quality.overlap import OverlapIndex, SuitesError, check_prompts
 from finetune.quality.verify import Verifier
 from finetune.teachers.invocations import all_combos, combo_key
 from finetune.teachers.mix import COMPOUND_SHARE, CONTEXT_SHARE, quotas
@@ -232,10 +233,19 @@ def write_dataset(
         )
     out.mkdir(parents=True, exist_ok=True)
     paths = {"train": out / "train.jsonl", "val": out / "val.jsonl", "stats": out / "stats.json"}
-    write_jsonl(paths["train"], (to_example(s) for s in result.train))
-    write_jsonl(paths["val"], (to_example(s) for s in result.val))
-    stats = {**(meta or {}), **result.stats(), "suite_prompts_checked": report.suite_prompts}
-    paths["stats"].write_text(json.dumps(stats, indent=2) + "\n")
+    # each file is written under a temporary name; all three are renamed once all are written,
+    # so a failure (or a kill) leaves the previous dataset whole
+    staged = {key: path.with_name(f".{path.name}.partial") for key, path in paths.items()}
+    try:
+        write_jsonl(staged["train"], (to_example(s) for s in result.train))
+        write_jsonl(staged["val"], (to_example(s) for s in result.val))
+        stats = {**(meta or {}), **result.stats(), "suite_prompts_checked": report.suite_prompts}
+        staged["stats"].write_text(json.dumps(stats, indent=2) + "\n")
+        for key, path in paths.items():
+            os.replace(staged[key], path)
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
     return paths
 
 
@@ -350,8 +360,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         index = OverlapIndex.from_suites(args.suites)
-    except FileNotFoundError as exc:
-        console.print(f"[red]error:[/] {exc}")
+    except (FileNotFoundError, SuitesError) as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
     with Progress(
         "[progress.description]{task.description}",
@@ -383,6 +393,9 @@ def run(args: argparse.Namespace) -> int:
         paths = write_dataset(result, args.out, index, meta)
     except OverlapError as exc:
         console.print(f"[red]error:[/] {exc}")
+        return 1
+    except OSError as exc:  # the previous dataset, if any, is left whole
+        console.print(f"[red]error:[/] cannot write {args.out}: {exc}", highlight=False)
         return 1
     if args.json:
         print(json.dumps(result.stats(), indent=2))

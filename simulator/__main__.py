@@ -28,7 +28,10 @@ line cancels the steps not started yet (they are skipped: cancelled).
 
 A script has one command per line: a tool call (takeoff_drone(altitude=30), or JSON
 {"name": ..., "arguments": ...}), a plan (calls separated by ;), or plain text for the model;
-# starts a comment.
+# starts a comment. A line is at most 4,000 characters.
+
+exit codes (headless): 0 every step accepted; 1 a step failed or was denied, or the model gave
+no call; 2 bad usage (no --script, an unreadable script or line).
 """
 
 
@@ -97,6 +100,9 @@ def _models(args: argparse.Namespace) -> tuple[list[str], bool]:
     return [args.model, *[m for m in cycle if m != args.model]], False
 
 
+FAILED_KINDS = ("error", "failed", "denied", "crash")  # a headless script with any exits 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from rich.console import Console
@@ -129,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     def echo(line: LogLine) -> None:
         nonlocal errors
         symbol, color = KIND_STYLE.get(line.kind, KIND_STYLE["info"])
-        errors += line.kind == "error"
+        errors += line.kind in FAILED_KINDS
         tag = f"[{line.tag}] " if line.tag else ""
         console.print(
             f"[rgb({color[0]},{color[1]},{color[2]})]{symbol}[/] {tag}{line.text}",

@@ -7,6 +7,9 @@ A line is one of:
   (`takeoff_drone(altitude=30); control_camera(mode="photo")`);
 - a typed command for the model, as plain text (`take off to 30 m`) or `{"prompt": "..."}`;
 - blank, or a `#` comment.
+
+A line longer than a command can be (`copilot.MAX_PROMPT_CHARS`, 4,000 characters) is an error
+when the script is read, before anything flies.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from copilot import MAX_PROMPT_CHARS
 from simulator.mission import split_plan
 from simulator.pilot import looks_like_call
 
@@ -36,6 +40,11 @@ def parse_line(raw: str, number: int = 1, where: str = "script") -> ScriptLine |
     s = raw.strip()
     if not s or s.startswith("#"):
         return None
+    if len(s) > MAX_PROMPT_CHARS:
+        raise ScriptError(
+            f"{where}:{number}: a line of {len(s):,} characters; a command or plan is at most "
+            f"{MAX_PROMPT_CHARS:,}"
+        )
     parts = split_plan(s)
     if len(parts) > 1 and looks_like_call(parts[0]):  # checked whole when it runs
         return ScriptLine(number, "plan", parts, s)

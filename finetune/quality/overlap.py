@@ -72,31 +72,56 @@ def _trigrams(text: str) -> frozenset[str]:
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
+class SuitesError(ValueError):
+    """A suites file or folder that cannot guard the data: missing, unreadable or without prompts.
+
+    An empty guard would let every suite prompt into the training data, so it is an error, never
+    a silent pass."""
+
+
+def _file_prompts(file: Path) -> list[SuitePrompt]:
+    try:
+        rows, errors = read_jsonl(file)
+    except OSError as exc:
+        raise SuitesError(f"suites file {file} cannot be read ({exc.strerror or exc})") from None
+    if errors:
+        raise SuitesError(f"suites file {file}:{errors[0].line}: {errors[0].reason}")
+    out: list[SuitePrompt] = []
+    for line, case in rows:
+        if not isinstance(case, dict):
+            raise SuitesError(f"suites file {file}:{line}: a case must be a JSON object")
+        case_id = str(case.get("id", f"line{line}"))
+        texts = [case.get("prompt")]
+        texts += [
+            m.get("content")
+            for m in case.get("history") or []
+            if isinstance(m, dict) and m.get("role") == "user"
+        ]
+        out.extend(
+            SuitePrompt(file.stem, case_id, t) for t in texts if isinstance(t, str) and t.strip()
+        )
+    if not out:
+        raise SuitesError(f"suites file {file} holds no prompt to keep out of the data")
+    return out
+
+
 def load_suite_prompts(suites: Iterable[str | os.PathLike[str]] | None = None) -> list[SuitePrompt]:
-    """Every user prompt of every suite file (default: all of evaluation/suites/*.jsonl)."""
+    """Every user prompt of every suite file (default: all of evaluation/suites/*.jsonl).
+
+    Raises `SuitesError` (or FileNotFoundError for a missing path) rather than return a guard
+    with nothing in it."""
     paths = [Path(p) for p in suites] if suites is not None else sorted(SUITES_DIR.glob("*.jsonl"))
+    if not paths:
+        raise SuitesError("no suites given to keep out of the data")
     out: list[SuitePrompt] = []
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"suite not found: {path}")
         files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        if not files:
+            raise SuitesError(f"suites folder {path} holds no .jsonl file")
         for file in files:
-            rows, _ = read_jsonl(file)
-            for line, case in rows:
-                if not isinstance(case, dict):
-                    continue
-                case_id = str(case.get("id", f"line{line}"))
-                texts = [case.get("prompt")]
-                texts += [
-                    m.get("content")
-                    for m in case.get("history") or []
-                    if isinstance(m, dict) and m.get("role") == "user"
-                ]
-                out.extend(
-                    SuitePrompt(file.stem, case_id, t)
-                    for t in texts
-                    if isinstance(t, str) and t.strip()
-                )
+            out.extend(_file_prompts(file))
     return out
 
 

@@ -13,7 +13,9 @@ import re
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finetune.training.config import TrainConfig, TrainResult
 
@@ -208,11 +210,67 @@ def add_evaluation(folder: str | Path, markdown: str) -> Path:
         text = re.sub(pattern, lambda _: block, text, flags=re.S)
     else:
         text = text.rstrip() + f"\n\n## Evaluation\n\n{block}\n"
-    path.write_text(text, encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.partial")  # renamed into place: never half a card
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
     return path
 
 
 # --------------------------------------------------------------------------- `python -m finetune card`
+
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class RunFigures(BaseModel):
+    """One (model, suite) row of an evaluation's summary.json, as the card shows it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str
+    suite: str
+    n: Annotated[int, Field(ge=0)]
+    name_match: Share | None = None
+    call_match: Share | None = None
+    valid: Share | None = None
+    executed_match: Share | None = None
+    reject_recall: Share | None = None
+    latency_ms_p50: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    tokens_avg: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+
+
+class EvaluationSummary(BaseModel):
+    """What the card reads from `python -m evaluation`'s summary.json: its runs, and its date."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    runs: Annotated[list[RunFigures], Field(min_length=1)]
+    date: str = ""
+
+
+class SummaryError(ValueError):
+    """A file that is not an evaluation summary (one line, naming the first problem)."""
+
+
+def read_summary(path: Path) -> EvaluationSummary:
+    """The summary at `path`, validated; `SummaryError` says why not."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SummaryError(f"{path} is missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SummaryError(f"{path} cannot be read ({exc})") from None
+    except ValueError as exc:
+        raise SummaryError(f"{path} is not JSON ({exc})") from None
+    try:
+        return EvaluationSummary.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise SummaryError(
+            f"{path} is not an evaluation summary (python -m evaluation's summary.json): "
+            f"{where}: {first['msg']}"
+        ) from None
+
 
 HELP = "put evaluation figures (python -m evaluation's summary.json) into an adapter's model card"
 EXAMPLES = """examples:
@@ -221,8 +279,10 @@ EXAMPLES = """examples:
 """
 
 
-def evaluation_markdown(summary: dict, source: str = "") -> str:
+def evaluation_markdown(summary: EvaluationSummary | dict, source: str = "") -> str:
     """A Markdown table of every (model, suite) run in an evaluation summary."""
+    if isinstance(summary, dict):
+        summary = EvaluationSummary.model_validate(summary)
 
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.1%}"
@@ -232,14 +292,14 @@ def evaluation_markdown(summary: dict, source: str = "") -> str:
         "| p50 latency | tokens |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for run in summary.get("runs", []):
+    for run in summary.runs:
         lines.append(
-            f"| {run['model']} | {run['suite']} | {run['n']} | {pct(run.get('name_match'))} "
-            f"| {pct(run.get('call_match'))} | {pct(run.get('valid'))} "
-            f"| {pct(run.get('executed_match'))} | {pct(run.get('reject_recall'))} "
-            f"| {run.get('latency_ms_p50', 0):.0f} ms | {run.get('tokens_avg', 0):.0f} |"
+            f"| {run.model} | {run.suite} | {run.n} | {pct(run.name_match)} "
+            f"| {pct(run.call_match)} | {pct(run.valid)} "
+            f"| {pct(run.executed_match)} | {pct(run.reject_recall)} "
+            f"| {run.latency_ms_p50:.0f} ms | {run.tokens_avg:.0f} |"
         )
-    note = f"Measured {summary.get('date', '')}" + (f" (`{source}`)" if source else "") + "."
+    note = f"Measured {summary.date}" + (f" (`{source}`)" if source else "") + "."
     return "\n".join([note, "", *lines])
 
 
@@ -254,15 +314,14 @@ def run(args: Any) -> int:
     import sys
 
     path = Path(args.evaluation)
+    card = Path(args.adapter) / "README.md"
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-        card = add_evaluation(args.adapter, evaluation_markdown(summary, str(path)))
-    except FileNotFoundError as exc:
-        print(f"error: {exc.filename or exc} is missing" if exc.filename else f"error: {exc}",
-              file=sys.stderr)  # fmt: skip
-        return 1
-    except (ValueError, KeyError) as exc:
-        print(f"error: {path} is not an evaluation summary ({exc})", file=sys.stderr)
-        return 1
+        if not card.is_file():
+            raise SummaryError(f"no model card: {card} is missing")
+        summary = read_summary(path)  # checked whole before the card is touched
+        add_evaluation(args.adapter, evaluation_markdown(summary, str(path)))
+    except SummaryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"updated {card}")
     return 0

