@@ -2,8 +2,10 @@
 
 `compound_sample(kind, rng, teacher)` writes one sample of a kind in `COMPOUND_WEIGHTS`:
 - `plan`: each step phrased by the same phrasebook as single commands, joined the ways people
-  chain orders ("and", "then", "after that", commas, "first … then", "… before landing"); the
-  answer is the steps in the order they will run;
+  chain orders ("and", "then", "after that", commas, "first … then"); sometimes the last two are
+  said in the other order ("land, but take a photo first", "before you land, take a photo"), and
+  a speed may ride on a move ("fly forward 90 m at 20 km/h"); the answer is the steps in the
+  order they will run;
 - `refusal`: the same, with one part that the catalogue cannot do (a value out of range, a colour
   it lacks, a missing value, a capability it has not, something unsafe) anywhere in the sentence;
   refusal is atomic, so the answer is `reject_request()` alone.
@@ -24,7 +26,7 @@ from finetune.phrasing.rendering import PHRASERS
 from finetune.teachers.invocations import sample_call
 from finetune.teachers.rejects import reject_prompt
 
-COMPOUND_WEIGHTS = {"plan": 0.72, "refusal": 0.28}
+COMPOUND_WEIGHTS = {"plan": 0.78, "refusal": 0.22}
 
 # Steps that make sense in the air, between a take-off and a landing; weights as people ask.
 _AIRBORNE = {
@@ -64,6 +66,10 @@ _JOIN = [
     "{a}, and once that's done {b}",
     "{a}; {b}",
 ]
+# The last two steps said in the other order: {a} runs first, {b} second.
+_INVERTED = ["{b}, but {a} first", "{b}, {a} first", "{b} and {a} first", "before you {b}, {a}"]
+_AFTER = ["{b} after {a}", "{b} once you're done {a}"]  # {a} as a gerund: "after taking a photo"
+_AT_SPEED = [" at {s} km/h", " at {s} kmh", " at {s}km/h", " going {s} km/h", " at a speed of {s}"]
 _FIRST = ["first {a}, then {b}", "first {a} and then {b}", "start by {a}, then {b}"]
 _LAST = ["{a} and finally {b}", "{a}, and lastly {b}", "{a}, then {b} to finish"]
 
@@ -90,7 +96,8 @@ def _steps(n: int, rng: random.Random) -> list[str]:
 
 
 def _call(name: str, rng: random.Random) -> ToolCall:
-    if name == "control_drone_movement":  # short hops keep a plan inside the fence
+    if name == "control_drone_movement" and rng.random() < 0.7:  # mostly short hops; the
+        # verifier drops the long ones that leave the fence
         return sample_call(name, rng, distance=rng.choice([5, 10, 15, 20, 25, 30, 40, 50, 60]))
     if name == "land_drone" and rng.random() < 0.7:
         return sample_call(name, rng, location=rng.choice(["current", "home_base"]))
@@ -130,6 +137,22 @@ def _ing(text: str) -> str:
 
 
 def _join(parts: list[str], rng: random.Random) -> str:
+    """One sentence from the phrased steps: in order, or with the last two said inverted."""
+    if len(parts) >= 2 and rng.random() < 0.14:
+        a, b = parts[-2], parts[-1]
+        after = _ing(a)
+        inverted = (
+            rng.choice(_AFTER).format(a=after, b=b)
+            if after and rng.random() < 0.35
+            else rng.choice(_INVERTED).format(a=a, b=b)
+        )
+        if len(parts) == 2:
+            return inverted
+        return rng.choice(_JOIN).format(a=_join_in_order(parts[:-2], rng), b=inverted)
+    return _join_in_order(parts, rng)
+
+
+def _join_in_order(parts: list[str], rng: random.Random) -> str:
     """One sentence from the phrased steps, in order."""
     if len(parts) >= 2 and rng.random() < 0.15:
         template = rng.choice(_FIRST if _ing(parts[0]) else _FIRST[:2])
@@ -146,7 +169,21 @@ def _join(parts: list[str], rng: random.Random) -> str:
 
 
 def _phrase_steps(calls: list[ToolCall], rng: random.Random) -> list[str]:
-    return [_part(PHRASERS[c.name](dict(c.arguments), rng)) for c in calls]
+    """One phrase a step; a speed just before a move may be said on the move instead."""
+    parts: list[str] = []
+    for i, call in enumerate(calls):
+        text = _part(PHRASERS[call.name](dict(call.arguments), rng))
+        before = calls[i - 1] if i else None
+        if (
+            call.name == "control_drone_movement"
+            and before is not None
+            and before.name == "set_drone_speed"
+            and rng.random() < 0.4
+        ):
+            parts[-1] = text + rng.choice(_AT_SPEED).format(s=before.arguments["speed"])
+            continue
+        parts.append(text)
+    return parts
 
 
 def compound_sample(kind: str, rng: random.Random, typo_rate: float = 0.05) -> Sample:

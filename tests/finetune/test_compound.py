@@ -75,3 +75,26 @@ def test_the_makeup_holds_compound_requests_by_default():
     assert q["compound:plan"] + q["compound:refusal"] == 300  # 15% of n
     assert "compound:plan" not in quotas(2000, compound_share=0)
     assert sum(q.values()) == 2000
+
+
+def test_some_plans_are_said_out_of_order_or_with_the_speed_on_the_move():
+    from finetune.teachers.compound import _join
+
+    rng = random.Random(2)
+    joined = [_join(["take a photo", "land here"], rng) for _ in range(400)]
+    assert all("a photo" in j and "land here" in j for j in joined)
+    inverted = [j for j in joined if j.index("land here") < j.index("a photo")]
+    assert 0.05 < len(inverted) / len(joined) < 0.3  # "land here, but take a photo first"
+    assert any(j.startswith("land here after taking a photo") for j in inverted)
+    samples = [compound_sample("plan", random.Random(i)) for i in range(600)]
+    riding = [
+        s
+        for s in samples
+        if any(
+            a.name == "set_drone_speed" and b.name == "control_drone_movement"
+            for a, b in zip(s.calls, s.calls[1:], strict=False)
+        )
+        and any(f" {x}" in s.prompt.lower() for x in ("km/h", "kmh", "a speed of"))
+        and "at " in s.prompt.lower()
+    ]
+    assert riding  # "fly forward 90 m at 20 km/h": two steps from one phrase
