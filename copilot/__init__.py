@@ -45,6 +45,7 @@ _LAZY = {
     "grammar_vocabulary": "copilot.decoding.decoder",
     "base_model_dir": "copilot.backends.local_model",
     "resolve_base": "copilot.backends.local_model",
+    "quiet_libraries": "copilot.backends.local_model",
 }
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "parameters_schema",
     "parse_output",
     "plan_error",
+    "quiet_libraries",
     "redact",
     "redact_optional",
     "remember",

@@ -84,7 +84,7 @@ def resolve_base(base: str | os.PathLike[str] | None) -> Path:
 
 
 @contextlib.contextmanager
-def _quiet_libraries() -> Iterator[None]:
+def quiet_libraries() -> Iterator[None]:
     """Loading prints nothing of the libraries' own: no progress bar, no deprecation notice.
 
     What the user should see (a missing model, a bad adapter) comes as our own errors; the
@@ -128,7 +128,7 @@ def load(
             raise ModelUnavailable(
                 f"LoRA adapter not found: {Path(adapter) / 'adapter_config.json'} is missing"
             )
-        with _quiet_libraries():
+        with quiet_libraries():
             tokenizer = AutoTokenizer.from_pretrained(folder, **gguf)
             model = AutoModelForCausalLM.from_pretrained(
                 folder, dtype=torch.bfloat16 if cuda else torch.float32, **gguf

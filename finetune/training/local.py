@@ -69,15 +69,16 @@ def load_model(cfg: TrainConfig) -> tuple[Any, Any, Any]:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from copilot import resolve_base
+    from copilot import quiet_libraries, resolve_base
 
     path = resolve_base(cfg.base)
     gguf = {"gguf_file": path.name} if path.suffix == ".gguf" else {}
     folder = path.parent if gguf else path
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
-    tokenizer = AutoTokenizer.from_pretrained(folder, **gguf)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **gguf)
+    with quiet_libraries():  # no "Loading weights" bar or deprecation notices of the libraries
+        tokenizer = AutoTokenizer.from_pretrained(folder, **gguf)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype, **gguf)
     torch.manual_seed(cfg.seed)  # the LoRA A matrices are initialised at random
     depth = model.config.num_hidden_layers
     top = range(max(0, depth - cfg.layers), depth) if cfg.layers else None
