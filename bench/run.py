@@ -30,7 +30,9 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
 README = ROOT / "README.md"
-SECTIONS = ["accuracy", "checks", "backends", "finetune", "data", "evaluation", "simulator"]
+SECTIONS = [
+    "accuracy", "checks", "backends", "finetune", "data", "evaluation", "simulator", "reliability",
+]  # fmt: skip
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 console = Console()
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         "  python -m bench --quick                 # a few minutes\n"
         "  python -m bench                         # the full run (< 30 min on 2 cores)\n"
         "  python -m bench --only simulator data   # some sections\n"
+        "  python -m bench --only reliability --output /tmp/r.json   # parser, server, kills, faults\n"
         "  python -m bench --model gpt-4o-mini     # add a model to the accuracy rows\n"
         "  python -m bench --readme                # README table from bench/results.json\n",
     )

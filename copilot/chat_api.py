@@ -91,7 +91,7 @@ class ChatRequest(_Strict):
     """A chat completions request. `messages` and `model` are required, as in OpenAI's API."""
 
     model: Annotated[str, Field(min_length=1, max_length=256)]
-    messages: Annotated[list[Message], Field(max_length=1000)]
+    messages: Annotated[list[Message], Field(max_length=1000, json_schema_extra={"minItems": 1})]
     tools: Annotated[list[Tool], Field(max_length=128)] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool = True  # false: at most one call, no plan

@@ -8,6 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.hostile import ADVERSARIAL_300KB
 from copilot import FUNCTION_NAMES, Completion, ToolCall, plan_error, validate_call
 from copilot.parsing import MAX_OUTPUT_CHARS, MAX_TRIED_DEPTH, ScanCost, parse_output
 
@@ -70,19 +71,6 @@ def test_no_invalid_call_ever_comes_out(text: str) -> None:
         assert isinstance(again, ToolCall), again
         assert again.arguments == call.arguments
         assert all(v == v for v in json.loads(json.dumps(call.arguments)).values())  # no NaN
-
-
-ADVERSARIAL_300KB = {
-    "open braces": "{" * 300_000,
-    "open brackets": "[" * 300_000,
-    "balanced brackets": "[" * 150_000 + "]" * 150_000,
-    "strings that hide brackets": '["]",' * 60_000,
-    "nested keys": '{"a":' * 60_000,
-    "call prefixes": "takeoff_drone(" * 21_429,
-    "nested calls": "takeoff_drone(" * 10_715 + ")" * 10_715,
-    "mixed": "([" * 75_000 + "])" * 75_000,
-    "many calls": "takeoff_drone(altitude=1) " * 11_539,
-}
 
 
 def test_300_kb_of_adversarial_output_is_read_in_linear_work() -> None:
