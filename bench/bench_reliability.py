@@ -27,13 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from bench.fault_server import FAULT_KINDS, RECOVERS, FaultServer, fault_prompt  # noqa: E402
 from bench.hostile import (  # noqa: E402
     ADVERSARIAL_300KB,
-    FAULT_KINDS,
     MALFORMED,
-    RECOVERS,
-    FaultServer,
-    fault_prompt,
     kill_and_resume,
     send_malformed,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import hostile
+from bench import fault_server, hostile
 from copilot import OpenAIBackend
 from evaluation.cache import AnswerCache
 from evaluation.results import ResultsWriter, read_results
@@ -33,14 +33,14 @@ def test_without_the_key_every_malformed_request_is_a_401(served_with_key: str):
 
 
 def test_every_fault_is_survived_retried_within_bounds_and_recorded(tmp_path: Path):
-    cases = [(kind, times) for kind in hostile.FAULT_KINDS for times in (1, 99)]
+    cases = [(kind, times) for kind in fault_server.FAULT_KINDS for times in (1, 99)]
     suite = tmp_path / "faults.jsonl"
     expected = [{"name": "return_to_home", "arguments": {}}]
     suite.write_text("".join(
-        json.dumps({"id": f"{kind}-{times}", "prompt": hostile.fault_prompt(kind, times), "expected": expected}) + "\n"
+        json.dumps({"id": f"{kind}-{times}", "prompt": fault_server.fault_prompt(kind, times), "expected": expected}) + "\n"
         for kind, times in cases
     ))  # fmt: skip
-    with hostile.FaultServer(hang_s=1.5) as server:
+    with fault_server.FaultServer(hang_s=1.5) as server:
         backend = OpenAIBackend("faulty", base_url=server.url, api_key="unused", timeout=0.3,
                                 max_attempts=MAX_ATTEMPTS, backoff_initial=0.01, backoff_max=0.05)  # fmt: skip
         evaluation = Evaluation(cache=AnswerCache(tmp_path / "cache"), concurrency=4)
@@ -50,10 +50,10 @@ def test_every_fault_is_survived_retried_within_bounds_and_recorded(tmp_path: Pa
     results = {r.id: r for r in read_results(tmp_path / "results.jsonl")}
     assert sorted(results) == sorted(f"{k}-{t}" for k, t in cases)  # every case recorded, once
     for kind, times in cases:
-        result, attempts = results[f"{kind}-{times}"], hits[hostile.fault_prompt(kind, times)]
-        if kind in hostile.RECOVERS and times == 1:  # retried, and the second attempt answered
+        result, attempts = results[f"{kind}-{times}"], hits[fault_server.fault_prompt(kind, times)]
+        if kind in fault_server.RECOVERS and times == 1:  # retried, and the second attempt answered
             assert (attempts, result.call_match, result.error) == (2, True, None), kind
-        elif kind in hostile.RECOVERS:  # retried to the bound, then a clean error
+        elif kind in fault_server.RECOVERS:  # retried to the bound, then a clean error
             assert attempts == MAX_ATTEMPTS and result.error and not result.actual, kind
             assert f"{MAX_ATTEMPTS} attempts" in result.error
         else:  # an answer that is wrong is not retried: it is recorded as the model's error
