@@ -8,7 +8,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from copilot import ModelUnavailable
+from copilot import ModelUnavailable, redact
 from finetune.training.config import CHOICES, TrainConfig
 from finetune.training.data import DataError
 from finetune.training.loop import train
@@ -135,7 +135,13 @@ def run(args: argparse.Namespace) -> int:
             try:
                 return run_openai(args)
             except JobError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                print(f"error: {redact(str(exc))}", file=sys.stderr)
+                return 1
+            except Exception as exc:  # the API's own errors: one line, the key never in it
+                if not type(exc).__module__.startswith("openai"):
+                    raise
+                line = redact(str(exc)).splitlines()[0] if str(exc) else type(exc).__name__
+                print(f"error: the OpenAI API answered: {line}"[:300], file=sys.stderr)
                 return 1
         return _local(args)
     except (DataError, ModelUnavailable) as exc:

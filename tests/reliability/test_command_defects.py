@@ -98,6 +98,15 @@ def test_11_openai_training_with_missing_data_is_one_line(python_m, one_line):
     assert "training data not found: missing.jsonl" in done.stderr
 
 
+def test_11_an_unreachable_openai_api_is_one_line(dataset, python_m):
+    env = {"OPENAI_API_KEY": "sk-test-0000000000", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    done = python_m("finetune", "train", "--backend", "openai", "--data",
+                    str(dataset / "train.jsonl"), "--val", "", "--yes", env=env)  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr  # the cost line, then:
+    assert done.stderr.strip().splitlines()[-1].startswith("error: the OpenAI API answered")
+    assert "sk-test" not in done.stderr
+
+
 def test_11_local_training_without_the_extra_says_so(tmp_path, dataset, one_line):
     import subprocess
 
