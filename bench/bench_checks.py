@@ -3,7 +3,7 @@
 Where an enum value starts, the grammar decoder answers `reject_request()` when the model's
 favourite token of all is a word no allowed value starts with, leading the best allowed value by
 more than `ENUM_MISS_MARGIN` logits (`copilot/decoding/decoder.py`). This section regenerates the
-shipped adapter's validation file with the shipped generate command (no suite prompt is in it),
+validation file of the 13k recipe the margin was set on (no suite prompt is in it),
 decodes every example with the shipped adapter and the check switched off, records each such word
 and its lead, and counts the checks that would fire rightly (a reject was expected) and wrongly
 (a call was expected): with no margin, and with the shipped one. The check never fires on a path
@@ -31,7 +31,7 @@ from finetune.dataset import to_example  # noqa: E402
 from finetune.generate import generate  # noqa: E402
 from finetune.teachers.templates import TemplateTeacher  # noqa: E402
 
-# The shipped adapter's data: python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33
+# The data the margin was calibrated on: python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33
 SHIPPED_DATA = {"n": 13000, "seed": 7, "value_rejects": 0.33}
 
 
