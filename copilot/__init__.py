@@ -20,6 +20,14 @@ from copilot.backends.registry import (
     list_models,
 )
 from copilot.backends.replay import ReplayBackend
+from copilot.backends.wire import (
+    DEFAULT_SETTINGS,
+    chat_params,
+    completion_body,
+    completion_from_body,
+    identity_of,
+    max_calls_of,
+)
 from copilot.catalog import (
     FUNCTION_NAMES,
     FUNCTIONS,
@@ -50,6 +58,7 @@ _LAZY = {
 
 __all__ = [
     "ADAPTER_DIR",
+    "DEFAULT_SETTINGS",
     "DEFAULT_SYSTEM_PROMPT",
     "ENUM_MISS_MARGIN",
     "FUNCTIONS",
@@ -75,9 +84,14 @@ __all__ = [
     "UnknownModel",
     "base_model_dir",
     "calls_from_message",
+    "chat_params",
+    "completion_body",
+    "completion_from_body",
     "get_backend",
     "grammar_vocabulary",
+    "identity_of",
     "list_models",
+    "max_calls_of",
     "parameters_schema",
     "parse_output",
     "plan_error",

@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   python -m copilot --model llama3 --base-url http://127.0.0.1:11434/v1   # any OpenAI-compatible server
   python -m copilot ask "take off to 20 metres" --json
   python -m copilot models
+  python -m copilot batch requests.jsonl --out results.jsonl   # a Batch API file, resumable
 
 in the REPL: /reset (forget history), /land (reset the drone too), /state, /history on|off, /quit
 """
@@ -146,13 +147,24 @@ def models(_: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:  # its own arguments and --help
+        from copilot.batch import main as batch
+
+        return batch(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m copilot",
         description="Fly a simulated drone by typing commands; a model turns them into tool calls.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )
-    parser.add_argument("action", nargs="?", default="repl", choices=["repl", "ask", "models"])
+    parser.add_argument(
+        "action",
+        nargs="?",
+        default="repl",
+        choices=["repl", "ask", "models", "batch"],
+        help="repl (default), ask, models, or batch (see: batch --help)",
+    )
     parser.add_argument("command", nargs="*", help="the command for `ask`")
     parser.add_argument("--model", default="local-ft", help="a registry name (default local-ft)")
     parser.add_argument("--base-url", help="an OpenAI-compatible server for --model")

@@ -10,7 +10,6 @@ error text that echoes the request's `Authorization` header never carries the ke
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
@@ -20,6 +19,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.wait import wait_exponential_jitter
 
 from copilot.backends.base import Completion, ModelUnavailable
+from copilot.backends.wire import chat_params, completion_from_response
 from copilot.catalog import tools as catalog_tools
 from copilot.prompts import DEFAULT_SYSTEM_PROMPT
 from copilot.redaction import redact, redact_optional, remember
@@ -170,20 +170,24 @@ class OpenAIBackend:
         completion.raw = redact(completion.raw)
         return completion
 
+    def request(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        max_calls: int | None = None,
+    ) -> dict[str, Any]:
+        """The request body this backend sends (a Batch API line's `body` is the same)."""
+        messages = with_system_prompt(messages, self.system_prompt)
+        tools = tools if tools is not None else catalog_tools()
+        return chat_params(self.name, messages, tools, self.settings, max_calls)
+
     def _complete(
         self,
         messages: list[dict[str, Any]],
         tools: list[dict[str, Any]] | None,
         max_calls: int | None,
     ) -> Completion:
-        params: dict[str, Any] = {
-            "model": self.name,
-            "messages": with_system_prompt(messages, self.system_prompt),
-            "tools": tools if tools is not None else catalog_tools(),
-            **{k: v for k, v in self.settings.items() if v is not None},
-        }
-        if max_calls == 1:  # one call at most: the API's own switch for plans
-            params["parallel_tool_calls"] = False
+        params = self.request(messages, tools, max_calls)
         start = time.perf_counter()
         try:
             response = self._create(params)
@@ -197,18 +201,4 @@ class OpenAIBackend:
             "prompt_tokens": getattr(usage, "prompt_tokens", 0) or 0,
             "completion_tokens": getattr(usage, "completion_tokens", 0) or 0,
         }
-        if not response.choices:
-            return Completion(error="the server returned no choices", **fields)
-        message = response.choices[0].message
-        if message.tool_calls is not None and not message.tool_calls:
-            return Completion(error="the model returned an empty tool_calls list", **fields)
-        if message.tool_calls:
-            raw = json.dumps([call.model_dump() for call in message.tool_calls])
-            completion = Completion.from_output(message.tool_calls, raw=raw, **fields)
-            if max_calls is not None and len(completion.calls) > max_calls:
-                n = len(completion.calls)
-                return Completion(
-                    raw=raw, error=f"{n} calls where at most {max_calls} was asked for", **fields
-                )
-            return completion
-        return Completion.from_output(message.content or "", **fields)
+        return completion_from_response(response, max_calls, **fields)
