@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -14,23 +13,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from copilot import redact
+from evaluation.batch.cli import main as batch
 from evaluation.cache import AnswerCache, default_cache_dir
+from evaluation.finish import add_report_options, finish
 from evaluation.manifest import MANIFEST_FILE, Manifest, ManifestError
-from evaluation.metrics import summaries
-from evaluation.output import RunInfo, json_payload, runs_csv, write_reports
+from evaluation.output import RunInfo
 from evaluation.results import RESULTS_FILE, CaseResult, ResultsWriter, read_results, repair_tail
 from evaluation.runner import Evaluation, ModelHandle, open_model
 from evaluation.suites import DEFAULT_SUITES, Suite, SuiteNotFound, known_suites, load_suite
 from evaluation.suites import resolve_suites as resolve
 
 DEFAULT_MODELS = ("local-base", "local-ft")
-METRICS = {
-    "name": "name_match",
-    "call": "call_match",
-    "valid": "valid",
-    "executed": "executed_match",
-    "steps": "step_accuracy",
-}
 EXAMPLES = """
 examples:
   python -m evaluation                                   # the cookbook study: seed suites, local-base vs local-ft
@@ -43,6 +36,9 @@ examples:
   python -m evaluation --suite data-13k/val.jsonl --model local-ft   # a fine-tuning file, decoded
   python -m evaluation --model local-ft --fail-under 95 --fail-metric call   # for CI
   python -m evaluation --resume runs/20261126-170000     # finish a run that was killed
+  python -m evaluation --model gpt-4o-mini --repeats 5   # pass^5 beside the mean
+  python -m evaluation --format junit --fail-under 90 > junit.xml   # CI: one testcase per case
+  python -m evaluation batch --help                      # Batch API files: export, submit, import
 
 exit codes: 0 done; 1 below --fail-under, or a model failed on every case; 2 bad usage
 (unknown model or suite, a suite with no case to run, a --resume that disagrees with its run).
@@ -77,13 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--no-cache", action="store_true",
         help="ask the models again instead of reading the cache (fresh answers are stored)")  # fmt: skip
     add("--cache-dir", type=Path, help=f"answer cache (default: {default_cache_dir()})")
-    add("--format", choices=("table", "json", "csv"), default="table",
-        help="stdout: the rich report (default), one JSON object, or CSV rows per model+suite")  # fmt: skip
-    add("--fail-under", type=float, metavar="PCT",
-        help="exit 1 if any model+suite scores below PCT percent on --fail-metric")  # fmt: skip
-    add("--fail-metric", choices=tuple(METRICS), default="call",
-        help="the metric --fail-under checks (default: call)")  # fmt: skip
-    add("--no-plots", action="store_true", help="skip the PNG plots (faster)")
+    add("--repeats", type=int, metavar="K",
+        help="run each case K times and report pass^K (right in all K runs) beside the mean; "
+        "deterministic models (local, replay) are asked once (default 1)")  # fmt: skip
+    add_report_options(parser)
     add("--list", action="store_true", help="list the known models and suites, then exit")
     return parser
 
@@ -126,7 +119,7 @@ def _plan(args: argparse.Namespace) -> tuple[Path, Manifest, bool]:
         suites = resolve(args.suite) if args.suite else None
         manifest = Manifest.read(args.resume)
         if manifest is not None:
-            manifest.check(suites, models, args.base_url, args.limit)
+            manifest.check(suites, models, args.base_url, args.limit, args.repeats)
             return args.resume, manifest, False
         if suites is None or models is None:
             raise ManifestError(
@@ -144,8 +137,9 @@ def _plan(args: argparse.Namespace) -> tuple[Path, Manifest, bool]:
         )
     suites = resolve(args.suite)
     manifest = Manifest.start(
-        suites, models or list(DEFAULT_MODELS), args.base_url, args.limit, not args.no_plots
-    )
+        suites, models or list(DEFAULT_MODELS), args.base_url, args.limit, not args.no_plots,
+        args.repeats or 1,
+    )  # fmt: skip
     return directory, manifest, True
 
 
@@ -182,17 +176,19 @@ def _run_with_progress(
     models: list[ModelHandle],
     suites: list[Suite],
     directory: Path,
-    done: set[tuple[str, str, str]],
-    limit: int | None,
+    done: set[tuple[str, str, str, int]],
+    manifest: Manifest,
     err: Console,
 ) -> list[CaseResult]:
     """Run every case not yet done, appending to results.jsonl, under a rich progress bar."""
+    limit, repeats = manifest.limit, manifest.repeats
     total = sum(
         1
         for m in models
         for s in suites
         for c in s.cases[:limit]
-        if (m.name, s.name, c.id) not in done
+        for r in range(repeats)
+        if (m.name, s.name, c.id, r) not in done
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     progress = Progress(*columns, TimeElapsedColumn(), console=err, transient=True)
@@ -207,7 +203,9 @@ def _run_with_progress(
 
         for model in models:
             model.on_load = loading
-        return evaluation.run(models, suites, writer, done=done, limit=limit, on_result=advance)
+        return evaluation.run(
+            models, suites, writer, done=done, limit=limit, on_result=advance, repeats=repeats
+        )
 
 
 def _model_errors(models: list[ModelHandle], results: list[CaseResult]) -> dict[str, str]:
@@ -221,6 +219,9 @@ def _model_errors(models: list[ModelHandle], results: list[CaseResult]) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:  # a command group of its own: export, submit, import
+        return batch(argv[1:])
     args = build_parser().parse_args(argv)
     _quiet_libraries()
     out = Console(soft_wrap=False)
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         return _list(out)
     if args.limit is not None and args.limit < 1:
         return _error(err, "--limit must be at least 1")
+    if args.repeats is not None and not 1 <= args.repeats <= 100:
+        return _error(err, "--repeats must be between 1 and 100")
     try:
         directory, manifest, new = _plan(args)
         suites = _load_suites(manifest)
@@ -255,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     done = {r.key for r in previous}
     limit = manifest.limit
     try:
-        new = _run_with_progress(evaluation, models, suites, directory, done, limit, err)
+        new = _run_with_progress(evaluation, models, suites, directory, done, manifest, err)
     except KeyboardInterrupt:
         return _error(
             err,
@@ -274,42 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         "suites": [str(s.path) for s in suites],
         "limit": limit,
     }
+    if manifest.repeats > 1:
+        meta["repeats"] = manifest.repeats
     info = RunInfo(meta, model_errors, suite_errors)
-    plot_cache = cache.directory / "plots"
     plots = manifest.plots and not args.no_plots
-    write_reports(directory, results, info, plots=plots, plot_cache=plot_cache)
-
-    if args.format == "json":
-        print(redact(json.dumps(json_payload(results), ensure_ascii=False)))
-    elif args.format == "csv":
-        sys.stdout.write(redact(runs_csv(results)))
-    else:
-        from evaluation.report_terminal import print_report
-
-        print_report(results, out, model_errors)
-        out.print(f"Wrote {directory}/ (results.jsonl, summary.json, report.html, plots)")
-    return _exit_code(args, results, model_errors, err)
-
-
-def _exit_code(
-    args: argparse.Namespace,
-    results: list[CaseResult],
-    model_errors: dict[str, str],
-    err: Console,
-) -> int:
-    code = 0
-    if args.fail_under is not None:
-        key = METRICS[args.fail_metric]
-        for s in summaries(results):
-            value = getattr(s, key) * 100
-            if value < args.fail_under:
-                err.print(
-                    f"[red]below --fail-under:[/] {s.model} · {s.suite}: {args.fail_metric} "
-                    f"{value:.1f}% < {args.fail_under:g}%",
-                    highlight=False,
-                )
-                code = 1
-    for model, error in model_errors.items():
-        err.print(f"[bold red]{model}[/] failed on every case: {error}", highlight=False)
-        code = 1
-    return code
+    return finish(args, directory, results, info, cache.directory / "plots", plots)

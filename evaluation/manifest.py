@@ -44,6 +44,7 @@ class Manifest:
     plots: bool = True
     suite_sha256: dict[str, str] = field(default_factory=dict)
     version: int = MANIFEST_VERSION
+    repeats: int = 1
 
     @classmethod
     def start(
@@ -53,10 +54,11 @@ class Manifest:
         base_url: str | None,
         limit: int | None,
         plots: bool,
+        repeats: int = 1,
     ) -> Manifest:
         paths = [os.path.abspath(p) for p in suites]
         hashes = {p: file_sha256(Path(p)) for p in paths}
-        return cls(paths, models, base_url, limit, plots, hashes)
+        return cls(paths, models, base_url, limit, plots, hashes, repeats=repeats)
 
     def write(self, directory: Path) -> Path:
         """Write `manifest.json` atomically (a temporary file renamed into place)."""
@@ -82,7 +84,7 @@ class Manifest:
 
     def check(
         self, suites: list[Path] | None, models: list[str] | None, base_url: str | None,
-        limit: int | None,
+        limit: int | None, repeats: int | None = None,
     ) -> None:  # fmt: skip
         """Raise `ManifestError` if an argument given on resume differs from the run's."""
         given: dict[str, tuple[Any, Any]] = {
@@ -90,6 +92,7 @@ class Manifest:
             "--model": (models, self.models),
             "--base-url": (base_url, self.base_url),
             "--limit": (limit, self.limit),
+            "--repeats": (repeats, self.repeats),
         }
         for option, (asked, recorded) in given.items():
             if asked is not None and asked != recorded:

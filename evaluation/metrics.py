@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from copilot import FUNCTION_NAMES
 from evaluation.results import CaseResult
 from evaluation.scoring import NO_CALL, percentile, rate
+from evaluation.stats import wilson
 
 OTHER = "(unknown name)"
 RUN_KEYS = [
@@ -25,8 +26,16 @@ RUN_KEYS = [
     "latency_ms_p95",
     "tokens_avg",
     "errors",
-]  # the `runs` entries of `--format json`, in the issue's order
-SUMMARY_KEYS = RUN_KEYS  # summary.json and summary.csv carry the same entries
+    "repeats",
+    "pass_k",
+    "identical_repeats",
+    "ci95",
+]  # the `runs` entries of `--format json`, in the issue's order, then the later additions
+SUMMARY_KEYS = RUN_KEYS  # summary.json carries the same entries
+# the shares that get a 95% Wilson interval, and their columns in CSV ([low, high] in JSON)
+CI_METRICS = ("name_match", "call_match", "valid", "executed_match", "reject_recall", "pass_k")
+CI_COLUMNS = [f"{m}_ci95_{end}" for m in CI_METRICS for end in ("low", "high")]
+CSV_KEYS = [k for k in RUN_KEYS if k != "ci95"] + CI_COLUMNS  # summary.csv, --format csv
 
 
 @dataclass
@@ -50,17 +59,55 @@ class RunSummary:
     matches: int = 0
     cached: int = 0
     reject_cases: int = 0
+    repeats: int = 1  # runs of each case (`--repeats K`)
+    pass_k: float = 0.0  # share of cases with call match in all `repeats` runs (τ-bench pass^k)
+    identical_repeats: bool | None = None  # every case answered alike in every run (K > 1)
+    ci95: dict[str, list[float] | None] = field(default_factory=dict)  # metric -> [low, high]
 
     def public(self, keys: Sequence[str] = RUN_KEYS) -> dict[str, object]:
-        """The fields of the `--format json` schema (or of `keys`), in its order."""
+        """The fields of the `--format json` schema (or of `keys`: CSV's flat interval columns
+        too), in its order."""
         data = asdict(self)
+        for metric, ci in self.ci95.items():
+            data[f"{metric}_ci95_low"], data[f"{metric}_ci95_high"] = ci or (None, None)
         return {k: data[k] for k in keys}
+
+
+def _interval(k: int, n: int) -> list[float] | None:
+    ci = wilson(k, n)
+    return None if ci is None else [round(ci[0], 6), round(ci[1], 6)]
+
+
+def _answer(r: CaseResult) -> tuple[object, ...]:
+    return (repr(r.actual), r.raw, r.error)
+
+
+def repeat_stats(results: Sequence[CaseResult]) -> tuple[int, int, int, bool | None]:
+    """(runs per case, cases, cases right in every run, whether every run of every case gave
+    the same answer; None for a single run)."""
+    runs: dict[str, list[CaseResult]] = {}
+    for r in results:
+        runs.setdefault(r.id, []).append(r)
+    repeats = max((len(v) for v in runs.values()), default=1)
+    right = sum(all(r.call_match for r in v) for v in runs.values())
+    same = None if repeats < 2 else all(len({_answer(r) for r in v}) == 1 for v in runs.values())
+    return repeats, len(runs), right, same
 
 
 def summarise(model: str, suite: str, results: Sequence[CaseResult]) -> RunSummary:
     """The seed's figures and ours for one group of results."""
     latencies = [r.latency_ms for r in results]
     rejects = [r for r in results if r.expects_reject]
+    n = len(results)
+    repeats, cases, all_right, same = repeat_stats(results)
+    rights = {
+        "name_match": (sum(r.name_match for r in results), n),
+        "call_match": (sum(r.call_match for r in results), n),
+        "valid": (sum(r.valid for r in results), n),
+        "executed_match": (sum(r.executed_match for r in results), n),
+        "reject_recall": (sum(r.call_match for r in rejects), len(rejects)),
+        "pass_k": (all_right, cases),
+    }
     return RunSummary(
         model=model,
         suite=suite,
@@ -80,6 +127,10 @@ def summarise(model: str, suite: str, results: Sequence[CaseResult]) -> RunSumma
         matches=sum(r.name_match for r in results),
         cached=sum(r.cached for r in results),
         reject_cases=len(rejects),
+        repeats=repeats,
+        pass_k=all_right / cases if cases else 0.0,
+        identical_repeats=same,
+        ci95={metric: _interval(k, total) for metric, (k, total) in rights.items()},
     )
 
 

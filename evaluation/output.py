@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from copilot import redact
-from evaluation.metrics import RUN_KEYS, SUMMARY_KEYS, per_function, summaries
+from evaluation.metrics import CSV_KEYS, RUN_KEYS, SUMMARY_KEYS, per_function, summaries
 from evaluation.results import CaseResult
+from evaluation.stats import paired
 
 CASE_KEYS = [
     "model",
@@ -51,11 +52,12 @@ def json_payload(results: Sequence[CaseResult]) -> dict[str, Any]:
     for r in results:
         data = r.to_dict()
         cases.append({k: data[k] for k in CASE_KEYS})
-    return {"runs": runs, "cases": cases}
+    return {"runs": runs, "cases": cases, "paired": [p.public() for p in paired(results)]}
 
 
-def runs_csv(results: Sequence[CaseResult], keys: Sequence[str] = RUN_KEYS) -> str:
-    """One CSV row per model and suite, the JSON `runs` columns (or `keys`)."""
+def runs_csv(results: Sequence[CaseResult], keys: Sequence[str] = CSV_KEYS) -> str:
+    """One CSV row per model and suite: the JSON `runs` columns, each interval as two columns
+    (`call_match_ci95_low`, `call_match_ci95_high`), or `keys`."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(keys), lineterminator="\n")
     writer.writeheader()
@@ -81,6 +83,7 @@ def write_summary(directory: Path, results: Sequence[CaseResult], info: RunInfo)
     summary = {
         **info.meta,
         "runs": run_rows(results, SUMMARY_KEYS),
+        "paired": [p.public() for p in paired(results)],
         "per_function": functions,
         "model_errors": info.model_errors,
         "suite_errors": info.suite_errors,
@@ -88,9 +91,7 @@ def write_summary(directory: Path, results: Sequence[CaseResult], info: RunInfo)
     path = directory / "summary.json"
     text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     path.write_text(redact(text), encoding="utf-8")
-    (directory / "summary.csv").write_text(
-        redact(runs_csv(results, SUMMARY_KEYS)), encoding="utf-8"
-    )
+    (directory / "summary.csv").write_text(redact(runs_csv(results, CSV_KEYS)), encoding="utf-8")
     return path
 
 

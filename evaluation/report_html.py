@@ -14,9 +14,18 @@ from html import escape
 from pathlib import Path
 
 from copilot import redact
-from evaluation.metrics import confusion, group, models_of, per_function, suites_of, summarise
+from evaluation.metrics import (
+    RunSummary,
+    confusion,
+    group,
+    models_of,
+    per_function,
+    suites_of,
+    summarise,
+)
 from evaluation.report_terminal import SHORT, steps_cell, summary_lines
 from evaluation.results import CaseResult, plan_text, plans_text
+from evaluation.stats import ci_text, paired, paired_line
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
@@ -110,6 +119,22 @@ def _actual(r: CaseResult) -> str:
     return f'<span title="{escape(r.raw[:500])}">{text}</span>' if r.raw else text
 
 
+def _pct_ci(s: RunSummary, metric: str) -> str:
+    value = getattr(s, metric)
+    if value is None:
+        return _pct(value)
+    return f'{_pct(value)}<br><span class="muted">{ci_text(s.ci95.get(metric))}</span>'
+
+
+def _paired(results: Sequence[CaseResult]) -> str:
+    """Each pair of models on the same cases: the difference and the exact McNemar test."""
+    pairs = paired(results)
+    if not pairs:
+        return ""
+    items = "".join(f"<li>{escape(paired_line(p))}</li>" for p in pairs)
+    return f"<h2>Paired comparison (call match)</h2><ul>{items}</ul>"
+
+
 def _comparison(results: Sequence[CaseResult]) -> str:
     head = (
         "<tr><th>suite</th><th>model</th><th>n</th><th>name</th><th>call</th><th>valid</th>"
@@ -121,8 +146,8 @@ def _comparison(results: Sequence[CaseResult]) -> str:
     for (model, suite), rs in group(results).items():
         s = summarise(model, suite, rs)
         cells = [
-            str(s.n), _pct(s.name_match), _pct(s.call_match), _pct(s.valid),
-            _pct(s.executed_match), _pct(s.step_accuracy), _pct(s.reject_recall),
+            str(s.n), _pct_ci(s, "name_match"), _pct_ci(s, "call_match"), _pct_ci(s, "valid"),
+            _pct_ci(s, "executed_match"), _pct(s.step_accuracy), _pct_ci(s, "reject_recall"),
             f"{s.latency_ms_p50:.0f}", f"{s.latency_ms_p95:.0f}", f"{s.tokens_avg:.1f}",
             str(s.errors),
         ]  # fmt: skip
@@ -267,7 +292,9 @@ def render_html(
         f"answer from the cache.</p>"
         + (f"<h2>Problems</h2><ul>{problems}</ul>" if problems else "")
         + filters
-        + f"<h2>Comparison</h2>{_comparison(results)}"
+        + "<h2>Comparison</h2><p class=muted>Below each share: its 95% Wilson interval."
+        + f"</p>{_comparison(results)}"
+        + _paired(results)
         + f"<h2>Per prompt, models side by side</h2>{_side_by_side(results)}"
         + "<h2>Plots</h2>"
         + "".join(_image(p) for p in plots if p.exists())

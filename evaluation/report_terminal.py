@@ -23,6 +23,7 @@ from evaluation.metrics import (
     summarise,
 )
 from evaluation.results import CaseResult, plan_text
+from evaluation.stats import ci_text, paired, paired_line
 
 SHORT = {
     "takeoff_drone": "takeoff",
@@ -55,9 +56,16 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _count(label: str, hits: int, total: int) -> str:
+def _count(label: str, hits: int, total: int, ci: list[float] | None = None) -> str:
     share = hits / total * 100 if total else 0.0
-    return f"{label}: {hits} out of {total} ({share:.2f}%)"
+    interval = f" · 95% CI {ci_text(ci)}%" if ci else ""
+    return f"{label}: {hits} out of {total} ({share:.2f}%){interval}"
+
+
+def _pct_ci(s: RunSummary, metric: str) -> str:
+    """A share and its 95% Wilson interval below it."""
+    value = getattr(s, metric)
+    return _pct(value) if value is None else f"{_pct(value)}\n{ci_text(s.ci95.get(metric))}"
 
 
 def steps_cell(result: CaseResult) -> str:
@@ -110,19 +118,22 @@ def case_table(title: str, results: Sequence[CaseResult], full: bool) -> Table:
 
 def summary_lines(s: RunSummary) -> list[str]:
     """The seed's three lines verbatim, then ours."""
+    ci = s.ci95
     lines = [
         _count("Number of matches", s.matches, s.n),
         f"Average latency per request: {s.latency_ms_avg:.2f} ms",
         f"Average tokens used per request: {s.tokens_avg:.2f}",
-        _count("Call match", round(s.call_match * s.n), s.n),
-        _count("Valid calls", round(s.valid * s.n), s.n),
-        _count("Executed match", round(s.executed_match * s.n), s.n),
+        f"Name match 95% CI (Wilson): {ci_text(ci.get('name_match'))}%",
+        _count("Call match", round(s.call_match * s.n), s.n, ci.get("call_match")),
+        _count("Valid calls", round(s.valid * s.n), s.n, ci.get("valid")),
+        _count("Executed match", round(s.executed_match * s.n), s.n, ci.get("executed_match")),
         f"Step accuracy: {s.step_accuracy * 100:.2f}% (expected steps matched in order, mean)",
     ]
     if s.reject_recall is not None:
-        lines.append(
-            _count("Reject recall", round(s.reject_recall * s.reject_cases), s.reject_cases)
-        )
+        hits = round(s.reject_recall * s.reject_cases)
+        lines.append(_count("Reject recall", hits, s.reject_cases, ci.get("reject_recall")))
+    if s.repeats > 1:
+        lines.append(repeats_line(s))
     lines.append(f"Latency p50 / p95: {s.latency_ms_p50:.2f} ms / {s.latency_ms_p95:.2f} ms")
     extra = f"Errors: {s.errors}"
     if s.cached:
@@ -131,9 +142,44 @@ def summary_lines(s: RunSummary) -> list[str]:
     return lines
 
 
+def repeats_line(s: RunSummary) -> str:
+    """pass^K beside the mean, and whether the K runs differed at all."""
+    cases = round(s.n / s.repeats)
+    line = (
+        f"pass^{s.repeats}: {round(s.pass_k * cases)} out of {cases} cases right in all "
+        f"{s.repeats} runs ({s.pass_k * 100:.2f}%, 95% CI {ci_text(s.ci95.get('pass_k'))}%); "
+        f"mean call match {s.call_match * 100:.2f}%"
+    )
+    if s.identical_repeats:
+        line += (
+            f" — every run gave the same answers (deterministic, as greedy decoding is): "
+            f"the {s.repeats} runs measure no variance"
+        )
+    return line
+
+
+def paired_table(results: Sequence[CaseResult]) -> Table | None:
+    """Each pair of models on the cases both answered: difference and exact McNemar test."""
+    pairs = paired(results)
+    if not pairs:
+        return None
+    table = Table(title="Paired comparison (call match; exact McNemar)", title_justify="left")
+    for column in ("suite", "A", "B", "n", "A right", "B right", "only A", "only B",
+                   "B − A", "p", "at 5%"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("suite", "A", "B") else "right")
+    for p in pairs:
+        table.add_row(
+            p.suite, p.model_a, p.model_b, str(p.n), str(p.a_right), str(p.b_right),
+            str(p.a_only), str(p.b_only), f"{p.difference * 100:+.1f} pts", f"{p.p_value:.3g}",
+            "significant" if p.significant else "not significant",
+        )  # fmt: skip
+    return table
+
+
 def comparison_table(results: Sequence[CaseResult]) -> Table:
     """Every model on every suite, side by side (and on all suites together)."""
-    table = Table(title="Comparison", title_justify="left")
+    table = Table(title="Comparison (shares with their 95% Wilson interval below)")
+    table.title_justify = "left"
     for column in (
         "suite", "model", "n", "name", "call", "valid", "exec", "steps", "reject recall",
         "p50 ms", "p95 ms", "tokens", "errors",
@@ -147,8 +193,9 @@ def comparison_table(results: Sequence[CaseResult]) -> Table:
     for suite, model, rs in rows:
         s = summarise(model, suite, rs)
         table.add_row(
-            suite, model, str(s.n), _pct(s.name_match), _pct(s.call_match), _pct(s.valid),
-            _pct(s.executed_match), _pct(s.step_accuracy), _pct(s.reject_recall),
+            suite, model, str(s.n), _pct_ci(s, "name_match"), _pct_ci(s, "call_match"),
+            _pct_ci(s, "valid"), _pct_ci(s, "executed_match"), _pct(s.step_accuracy),
+            _pct_ci(s, "reject_recall"),
             f"{s.latency_ms_p50:.0f}",
             f"{s.latency_ms_p95:.0f}", f"{s.tokens_avg:.1f}", str(s.errors),
             style="bold" if suite == "all" else "",
@@ -210,6 +257,11 @@ def print_report(
         console.print("No cases were run.")
         return
     console.print(comparison_table(results))
+    pairs = paired_table(results)
+    if pairs is not None:
+        console.print(pairs)
+        for p in paired(results):
+            console.print(paired_line(p), highlight=False, markup=False)
     for model in models_of(results):
         if model in model_errors:
             continue

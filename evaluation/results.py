@@ -114,11 +114,12 @@ class CaseResult:
     identity: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     version: int = RESULTS_VERSION
+    repeat: int = 0  # which of `--repeats K` runs of the case this is, from 0
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> tuple[str, str, str, int]:
         """What a resumed run uses to skip finished work."""
-        return (self.model, self.suite, self.id)
+        return (self.model, self.suite, self.id, self.repeat)
 
     @classmethod
     def build(
@@ -129,6 +130,7 @@ class CaseResult:
         scores: Scores,
         cached: bool = False,
         identity: str = "",
+        repeat: int = 0,
     ) -> CaseResult:
         actual = actual_calls(completion)
         return cls(
@@ -158,6 +160,7 @@ class CaseResult:
             error=redact_optional(completion.error),
             cached=cached,
             identity=identity,
+            repeat=repeat,
         )
 
     def to_dict(self) -> dict[str, Any]:

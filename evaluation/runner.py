@@ -65,6 +65,15 @@ class ModelHandle:
             return f"unavailable:{self.name}"
 
     @property
+    def deterministic(self) -> bool:
+        """Whether the model gives the same answer to the same request every time: greedy local
+        models and recordings do, so `--repeats` asks them once and says so."""
+        flag = getattr(self.backend, "deterministic", None)
+        if flag is not None:
+            return bool(flag)
+        return self.name.startswith(("local", "replay"))
+
+    @property
     def concurrent(self) -> bool:
         """Whether several requests may run at once (API backends yes, local models no)."""
         flag = getattr(self.backend, "concurrent", None)
@@ -92,6 +101,19 @@ def open_model(name: str, factory: Callable[[str], Backend]) -> ModelHandle:
         return ModelHandle(name, error=_one_line(exc))
 
 
+def score_case(
+    model: str, case: Case, completion: Completion, cached: bool, identity: str, repeat: int = 0
+) -> CaseResult:
+    """Score one answer (executed match in the headless simulator) and package it: the one
+    scorer of a live run and of an imported Batch output."""
+    valid = is_valid(completion)
+    executed = executed_match(case.plans, completion.calls, case.setup, valid=valid)
+    scores = score(case.plans, completion, executed=executed)
+    return CaseResult.build(
+        model, case, completion, scores, cached=cached, identity=identity, repeat=repeat
+    )
+
+
 @dataclass
 class Evaluation:
     """Settings shared by every case of a run."""
@@ -102,12 +124,15 @@ class Evaluation:
     concurrency: int = 4
     params: dict[str, Any] = field(default_factory=dict)
 
-    def ask(self, model: ModelHandle, case: Case) -> tuple[Completion, bool]:
-        """The model's answer to one case, and whether it came from the cache."""
+    def ask(self, model: ModelHandle, case: Case, repeat: int = 0) -> tuple[Completion, bool]:
+        """The model's answer to one case (its `repeat`-th run), and whether it came from the
+        cache. A deterministic model's repeats are one answer; another model's each its own."""
         messages = case.messages(self.system_prompt)
         if model.backend is None:
             return Completion(error=model.error or "model unavailable"), False
         params = {**getattr(model.backend, "params", {}), **self.params}
+        if repeat and not model.deterministic:
+            params["repeat"] = repeat  # the first run keeps the key it always had
         key = cache_key(model.identity, messages, self.tools, params)  # may set model.error
         if model.error is not None:
             return Completion(error=model.error), False
@@ -127,15 +152,10 @@ class Evaluation:
         self.cache.put(key, completion)
         return completion, False
 
-    def run_case(self, model: ModelHandle, case: Case) -> CaseResult:
+    def run_case(self, model: ModelHandle, case: Case, repeat: int = 0) -> CaseResult:
         """Ask, score (executed match in the headless simulator) and package one case."""
-        completion, cached = self.ask(model, case)
-        valid = is_valid(completion)
-        executed = executed_match(case.plans, completion.calls, case.setup, valid=valid)
-        scores = score(case.plans, completion, executed=executed)
-        return CaseResult.build(
-            model.name, case, completion, scores, cached=cached, identity=model.identity
-        )
+        completion, cached = self.ask(model, case, repeat)
+        return score_case(model.name, case, completion, cached, model.identity, repeat)
 
     def run(
         self,
@@ -145,27 +165,32 @@ class Evaluation:
         done: set[tuple[str, str, str]] | None = None,
         limit: int | None = None,
         on_result: OnResult | None = None,
+        repeats: int = 1,
     ) -> list[CaseResult]:
-        """Every model on every suite; returns the new results in suite order."""
+        """Every model on every suite (each case `repeats` times); returns the new results in
+        suite order."""
         done = done or set()
         out: list[CaseResult] = []
         for model in models:
             for suite in suites:
-                cases = [
-                    c for c in suite.cases[:limit] if (model.name, suite.name, c.id) not in done
+                runs = [
+                    (c, r)
+                    for r in range(repeats)
+                    for c in suite.cases[:limit]
+                    if (model.name, suite.name, c.id, r) not in done
                 ]
-                out.extend(self._run_cases(model, cases, writer, on_result))
+                out.extend(self._run_cases(model, runs, writer, on_result))
         return out
 
     def _run_cases(
         self,
         model: ModelHandle,
-        cases: list[Case],
+        runs: list[tuple[Case, int]],
         writer: ResultsWriter | None,
         on_result: OnResult | None,
     ) -> list[CaseResult]:
-        def finish(case: Case) -> CaseResult:
-            result = self.run_case(model, case)
+        def finish(run: tuple[Case, int]) -> CaseResult:
+            result = self.run_case(model, *run)
             if writer is not None:
                 writer.append(result)
             if on_result is not None:
@@ -173,7 +198,7 @@ class Evaluation:
             return result
 
         workers = max(1, self.concurrency) if model.concurrent else 1
-        if workers == 1 or len(cases) < 2:
-            return [finish(case) for case in cases]
+        if workers == 1 or len(runs) < 2:
+            return [finish(run) for run in runs]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eval") as pool:
-            return list(pool.map(finish, cases))
+            return list(pool.map(finish, runs))

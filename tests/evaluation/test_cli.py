@@ -12,7 +12,8 @@ import pytest
 from evaluation.cli import main
 
 RUN_KEYS = {"model", "suite", "n", "name_match", "call_match", "valid", "executed_match",
-            "step_accuracy", "reject_recall", "latency_ms_p50", "latency_ms_p95", "tokens_avg", "errors"}  # fmt: skip
+            "step_accuracy", "reject_recall", "latency_ms_p50", "latency_ms_p95", "tokens_avg", "errors",
+            "repeats", "pass_k", "identical_repeats", "ci95"}  # fmt: skip
 CASE_KEYS = {"model", "suite", "id", "prompt", "expected", "actual", "name_match", "call_match",
              "valid", "executed_match", "latency_ms", "tokens", "error"}  # fmt: skip
 
@@ -41,6 +42,9 @@ def test_json_output_follows_the_schema(capsys, replay, cli_args, flawed_answers
     assert straight["errors"] == 1
     assert challenging["reject_recall"] == 0.9
     assert straight["latency_ms_p50"] == 5.0 and straight["tokens_avg"] == 48.0
+    # every share carries its 95% Wilson interval: 8 of 10 is [0.490, 0.943]
+    assert straight["ci95"]["call_match"] == pytest.approx([0.490162, 0.943318], abs=2e-6)
+    assert straight["repeats"] == 1 and straight["pass_k"] == 0.8
     assert len(data["cases"]) == 20
     for case in data["cases"]:
         assert set(case) >= CASE_KEYS and case["cached"] is False
