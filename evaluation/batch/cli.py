@@ -28,12 +28,12 @@ from evaluation.results import RESULTS_FILE, ResultsWriter
 from evaluation.suites import DEFAULT_SUITES, SuiteNotFound, load_suite, resolve_suites
 
 EXAMPLES = """
-the scale-out path, in three commands:
+examples, the scale-out path in three commands:
   python -m evaluation batch export --suite all --model local-ft --out requests.jsonl
   python -m copilot batch requests.jsonl --out results.jsonl     # or OpenAI Batch, or vLLM
   python -m evaluation batch import results.jsonl --output runs/batch
 
-more:
+more examples:
   python -m evaluation batch export --model gpt-4o-mini --shards 3 --out req.jsonl   # req-1-of-3.jsonl ...
   python -m evaluation batch export --suite my_cases.jsonl --model local-ft --repeats 5 --out r.jsonl
   python -m evaluation batch submit requests.jsonl --out results.jsonl   # needs OPENAI_API_KEY

@@ -84,3 +84,35 @@ def test_repeats_report_pass_k_and_say_a_deterministic_model_is(capsys, replay, 
     text = capsys.readouterr().out
     assert "pass^3: 8 out of 10 cases right in all 3 runs" in text
     assert "deterministic" in text
+
+
+@pytest.mark.parametrize(
+    "argv", [["batch", "--help"], ["batch", "export", "--help"], ["batch", "import", "--help"],
+             ["batch", "submit", "--help"]],
+)  # fmt: skip
+def test_batch_commands_have_help_with_examples(argv, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 0 and "examples" in capsys.readouterr().out
+
+
+def test_copilot_batch_has_help_with_examples(capsys) -> None:
+    from copilot.__main__ import main as copilot_main
+
+    with pytest.raises(SystemExit) as exit_:
+        copilot_main(["batch", "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and "examples:" in out and "kill -9" in out
+
+
+def test_bad_repeats_and_a_resume_that_disagrees(capsys, replay, cli_args, perfect) -> None:
+    model = replay(perfect)
+    assert main(cli_args("--model", model, "--repeats", "0")) == 2
+    assert "--repeats must be between 1 and 100" in capsys.readouterr().err
+    assert main(cli_args("--model", model, "--repeats", "2", "--format", "json")) == 0
+    capsys.readouterr()
+    run = cli_args()[cli_args().index("--output") + 1]
+    assert main(["--resume", run, "--repeats", "3"]) == 2
+    assert "--repeats differs" in capsys.readouterr().err
+    assert main(["--resume", run, "--format", "json", "--no-plots"]) == 0  # nothing left to do
+    assert json.loads(capsys.readouterr().out)["runs"][0]["repeats"] == 2
