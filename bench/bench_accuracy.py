@@ -28,6 +28,15 @@ SUITE_TARGETS = {
 console = Console()
 
 
+def with_interval(share: float, n: int, digits: int = 1) -> str:
+    """'93.8% (90.1-96.2)': a share and its 95% Wilson interval over n cases."""
+    from evaluation.stats import wilson
+
+    ci = wilson(round(share * n), n)
+    text = f"{share:.{digits}%}"
+    return text if ci is None else f"{text} ({ci[0]:.{digits}%}–{ci[1]:.{digits}%})"
+
+
 def evaluate(model: str, suites: list[str]) -> dict[str, Any]:
     """The evaluation's JSON payload for one model (runs, cases)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +92,7 @@ def rows_for(model: str, payload: dict[str, Any], held_out: list[str]) -> list[d
             rows.append(
                 {
                     "figure": f"{model}: {suite}, call match",
-                    "value": f"{run['call_match']:.0%}",
+                    "value": with_interval(run["call_match"], run["n"], 0),
                     "unit": "",
                     "anchor": "never scored (names only)",
                     "target": "no regression" if suite == "straightforward" else "",
@@ -98,7 +107,7 @@ def rows_for(model: str, payload: dict[str, Any], held_out: list[str]) -> list[d
         rows += [
             {
                 "figure": f"{model}: held-out suites ({n} cases), call match",
-                "value": f"{call:.1%}",
+                "value": with_interval(call, n),
                 "unit": "",
                 "anchor": anchor,
                 "target": "95% (the long goal)" if ft else "",
@@ -106,7 +115,7 @@ def rows_for(model: str, payload: dict[str, Any], held_out: list[str]) -> list[d
             },
             {
                 "figure": f"{model}: held-out suites, executed match",
-                "value": f"{executed:.1%}",
+                "value": with_interval(executed, n),
                 "unit": "",
                 "anchor": "—",
                 "target": "",
@@ -114,7 +123,9 @@ def rows_for(model: str, payload: dict[str, Any], held_out: list[str]) -> list[d
             },
             {
                 "figure": f"{model}: held-out rejects recalled",
-                "value": f"{got}/{should} ({got / should:.1%})" if should else "n/a",
+                "value": f"{got}/{should}, {with_interval(got / should, should)}"
+                if should
+                else "n/a",
                 "unit": "",
                 "anchor": "gpt-3.5 base 6/10, ft 10/10",
                 "target": "≥ 93%" if ft else "",
@@ -127,7 +138,7 @@ def rows_for(model: str, payload: dict[str, Any], held_out: list[str]) -> list[d
             rows.append(
                 {
                     "figure": f"{model}: {suite_run['suite']} ({suite_run['n']} cases), call match",
-                    "value": f"{suite_run[metric]:.1%}",
+                    "value": with_interval(suite_run[metric], suite_run["n"]),
                     "unit": "",
                     "anchor": "BFCL: small models far below single calls"
                     if suite_run["suite"] != "positive"
@@ -140,7 +151,7 @@ def rows_for(model: str, payload: dict[str, Any], held_out: list[str]) -> list[d
             rows.append(
                 {
                     "figure": f"{model}: compound, executed match / step accuracy",
-                    "value": f"{suite_run['executed_match']:.1%} / "
+                    "value": f"{with_interval(suite_run['executed_match'], suite_run['n'])} / "
                     f"{suite_run.get('step_accuracy', 0):.1%}",
                     "unit": "",
                     "anchor": "—",
