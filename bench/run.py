@@ -111,6 +111,10 @@ def markdown(results: dict[str, Any], headline: bool = False) -> str:
         f"Last full run: {m['date']}, {m['cores']} cores, {m['cpu']}"
         + (f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU")
         + (" (quick run)" if results.get("quick") else "")
+        + "".join(
+            f"; {', '.join(names)} measured again {date}"
+            for date, names in results.get("remeasured", {}).items()
+        )
         + ". Regenerate with `python -m bench && python -m bench --readme`."
         + " Accuracies carry their 95% Wilson interval in brackets.",
         "",
