@@ -403,6 +403,8 @@ def tools(descriptions: bool = True) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- plans
 
 MAX_PLAN = 4  # a plan is 1 to 4 calls: what one user message asks for, in the order it was said
+# the decoders' token budget: the longest plan, four calls with coordinates, is about 120 tokens
+MAX_NEW_TOKENS = 40 * MAX_PLAN
 
 
 def plan_error(names: list[str]) -> str | None:

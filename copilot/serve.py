@@ -42,6 +42,7 @@ from starlette.requests import ClientDisconnect
 
 from copilot.backends.base import Backend
 from copilot.backends.local import MAX_PROMPT_CHARS
+from copilot.backends.wire import chat_completion
 from copilot.chat_api import MAX_NESTING, ChatRequest, nesting, openapi_schemas
 from copilot.redaction import remember
 
@@ -179,36 +180,14 @@ def _answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
     tools = [t.model_dump(exclude_none=True) for t in request.tools] if request.tools else None
     completion = backend.complete(_messages(request), tools, max_calls=max_calls)
     allowed = {t.function.name for t in request.tools or []}
-    calls = completion.calls
-    missing = sorted({c.name for c in calls} - allowed) if allowed else []
+    missing = sorted({c.name for c in completion.calls} - allowed) if allowed else []
     if missing:  # a plan runs whole or not at all: never drop a step the tools do not offer
         completion.error = (
             f"the plan calls {', '.join(missing)}, which the request's tools do not offer"
         )
-    message: dict[str, Any] = {"role": "assistant", "content": None}
-    if calls and not completion.error:
-        message["tool_calls"] = [
-            call.to_openai(f"call_{uuid.uuid4().hex[:12]}_{i}") for i, call in enumerate(calls)
-        ]
-        finish = "tool_calls"
-    else:
-        why = completion.error or "no valid tool call"
-        # what the model wrote, then why none of it runs, so a person (or a parser) sees both
-        message["content"] = f"{completion.raw}\n# not run: {why}" if completion.raw else why
-        finish = "stop"
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": request.model,
-        "system_fingerprint": backend.identity[:64],
-        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-        "usage": {
-            "prompt_tokens": completion.prompt_tokens,
-            "completion_tokens": completion.completion_tokens,
-            "total_tokens": completion.total_tokens,
-        },
-    }
+    return chat_completion(
+        completion, request.model, backend.identity, uuid.uuid4().hex, int(time.time())
+    )
 
 
 def _messages(request: ChatRequest) -> list[dict[str, Any]]:

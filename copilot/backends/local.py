@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot.backends.base import Completion, ModelUnavailable
-from copilot.catalog import MAX_PLAN
+from copilot.catalog import MAX_NEW_TOKENS, MAX_PLAN
 from copilot.formats import END, START, base_prompt_prefix, render_base_prompt, render_ft_prompt
 
 MAX_PROMPT_CHARS = 4000  # a command is a sentence; 20,000 characters is an error, not a prompt
@@ -57,10 +57,6 @@ def _code_digest() -> str:
     ):
         h.update((package / f"{module}.py").read_bytes())
     return h.hexdigest()[:8]
-
-
-# a budget for the longest plan: four calls with coordinates take about 120 tokens
-MAX_NEW_TOKENS = 40 * MAX_PLAN
 
 
 class LocalBackend:

@@ -58,11 +58,11 @@ def max_calls_of(body: dict[str, Any]) -> int | None:
     return 1 if body.get("parallel_tool_calls") is False else None
 
 
-def completion_body(
-    completion: Completion, model: str, identity: str, request_id: str
+def chat_completion(
+    completion: Completion, model: str, identity: str, request_id: str, created: int = 0
 ) -> dict[str, Any]:
     """A `chat.completion` body for one answer: valid calls as `tool_calls`, otherwise the text
-    and why it does not run (as `copilot.serve` answers), plus the `copilot` field."""
+    and why it does not run, so a person (or a parser) sees both. `copilot.serve` answers this."""
     message: dict[str, Any] = {"role": "assistant", "content": None}
     if completion.calls and not completion.error:
         message["tool_calls"] = [
@@ -77,7 +77,7 @@ def completion_body(
     return {
         "id": f"chatcmpl-{request_id}",
         "object": "chat.completion",
-        "created": 0,  # a file that runs twice gives the same bytes
+        "created": created,
         "model": model,
         "system_fingerprint": identity[:64],
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
@@ -86,14 +86,23 @@ def completion_body(
             "completion_tokens": completion.completion_tokens,
             "total_tokens": completion.total_tokens,
         },
-        EXTENSION: {
-            "raw": completion.raw,
-            "raw_calls": [{"name": c.name, "arguments": c.arguments} for c in completion.raw_calls],
-            "error": completion.error,
-            "latency_ms": completion.latency_ms,
-            "identity": identity,
-        },
     }
+
+
+def completion_body(
+    completion: Completion, model: str, identity: str, request_id: str
+) -> dict[str, Any]:
+    """`chat_completion`, created 0 (a file that runs twice gives the same bytes), plus the
+    `copilot` field an import reads back exactly."""
+    body = chat_completion(completion, model, identity, request_id)
+    body[EXTENSION] = {
+        "raw": completion.raw,
+        "raw_calls": [{"name": c.name, "arguments": c.arguments} for c in completion.raw_calls],
+        "error": completion.error,
+        "latency_ms": completion.latency_ms,
+        "identity": identity,
+    }
+    return body
 
 
 def completion_from_response(response: Any, max_calls: int | None, **fields: Any) -> Completion:

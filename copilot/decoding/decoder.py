@@ -43,7 +43,7 @@ from typing import Any
 
 import torch
 
-from copilot.catalog import REJECT
+from copilot.catalog import MAX_NEW_TOKENS, REJECT
 from copilot.decoding.grammar import COMPLETE, DEAD, CallGrammar, sample_texts
 
 # Logits by which an off-grammar word must lead every allowed value to count as another word
@@ -182,7 +182,7 @@ class GrammarDecoder:
     # ------------------------------------------------------------------ decoding
 
     def decode(
-        self, prompt: str, max_new_tokens: int = 160, max_calls: int | None = None
+        self, prompt: str, max_new_tokens: int = MAX_NEW_TOKENS, max_calls: int | None = None
     ) -> tuple[str, int, int]:
         """(output text, prompt tokens, completion tokens) for a prompt that starts with the prefix.
 
