@@ -164,6 +164,25 @@ def update_readme(results: dict[str, Any]) -> None:
     )
 
 
+def merged(earlier: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """The earlier results with the sections of a partial run (`--only`) put in their place, and
+    the date of the part noted under "remeasured", so that the table says which rows are newer."""
+    if not earlier.get("sections"):
+        return part
+    sections = {**earlier["sections"], **part["sections"]}
+    remeasured = {
+        date: kept
+        for date, names in earlier.get("remeasured", {}).items()
+        if (kept := [name for name in names if name not in part["sections"]])
+    }
+    remeasured[part["machine"]["date"]] = list(part["sections"])
+    return {
+        **earlier,
+        "sections": {name: sections[name] for name in SECTIONS if name in sections},
+        "remeasured": remeasured,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -185,7 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--readme", action="store_true", help="only rewrite the README table and docs/results.md"
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write results")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help="where to write results (with --only, merged into it)",
+    )
     args = parser.parse_args(argv)
 
     if args.readme:
@@ -207,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # one failing section must not lose the others
             traceback.print_exc()
             results["sections"][name] = {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+    if args.only and args.output.exists():
+        results = merged(json.loads(args.output.read_text()), results)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     console.print(table(results))
     console.print(f"wrote {args.output}")

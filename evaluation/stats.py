@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from itertools import combinations
 from typing import Any
 
@@ -21,6 +22,7 @@ CONFIDENCE = 0.95
 ALPHA = 1 - CONFIDENCE
 
 
+@cache  # a report asks for the same few (k, n) hundreds of times
 def wilson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float] | None:
     """(low, high) of the Wilson score interval for k successes out of n; None for n = 0."""
     if n <= 0:
@@ -31,6 +33,7 @@ def wilson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float
     return float(ci.low), float(ci.high)
 
 
+@cache
 def mcnemar(a_only: int, b_only: int) -> float:
     """The exact McNemar p-value (two-sided) from the two discordant counts; 1.0 when the two
     models never disagree."""

@@ -3,6 +3,8 @@ docs/results.md every row, both from one results.json."""
 
 from __future__ import annotations
 
+import json
+
 from bench import run
 
 RESULTS = {
@@ -34,3 +36,16 @@ def test_the_readme_keeps_the_headline_rows_and_the_full_table_keeps_all():
     assert "| local-ft latency p50 | 130 ms |  | ≤ 300 ms | ✓ |" in full
     assert "failed: RuntimeError: no display" in headline  # a failed section is never hidden
     assert "2 cores, test CPU, no GPU" in headline
+
+
+def test_a_partial_run_replaces_its_sections_and_keeps_the_rest(tmp_path):
+    output = tmp_path / "results.json"
+    output.write_text(json.dumps(RESULTS))
+    run.main(["--only", "data", "--quick", "--output", str(output)])
+    after = json.loads(output.read_text())
+    assert list(after["sections"]) == ["accuracy", "backends", "data", "simulator"]
+    assert after["sections"]["accuracy"] == RESULTS["sections"]["accuracy"]
+    assert "rows" in after["sections"]["data"]
+    assert after["machine"] == RESULTS["machine"]  # the date of the full run stays the header's
+    assert list(after["remeasured"].values()) == [["data"]]
+    assert "data measured again" in run.markdown(after)
