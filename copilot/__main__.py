@@ -65,10 +65,12 @@ def repl(args: argparse.Namespace) -> int:
 
     console = Console()
     copilot = Copilot(_backend(args), sim=DroneSim(), keep_history=not args.no_history)
+    loaded = ""
     if hasattr(copilot.backend, "load"):
         with console.status(f"loading {args.model} ..."):
             copilot.backend.load()
-    console.print(f"[bold]{args.model}[/bold] ready. Type a command; /quit to leave.")
+        loaded = f" [dim](loaded in {getattr(copilot.backend, 'load_ms', 0):.0f} ms)[/dim]"
+    console.print(f"[bold]{args.model}[/bold] ready{loaded}. Type a command; /quit to leave.")
     while True:
         try:
             line = input("drone> ").strip()
@@ -117,6 +119,7 @@ def ask(args: argparse.Namespace) -> int:
                     "error": redact_optional(c.error),
                     "raw": redact(c.raw),
                     "latency_ms": round(c.latency_ms, 1),
+                    "load_ms": round(c.load_ms, 1),
                     "prompt_tokens": c.prompt_tokens,
                     "completion_tokens": c.completion_tokens,
                 }

@@ -279,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if manifest.repeats > 1:
         meta["repeats"] = manifest.repeats
+    loads = {m.name: round(m.load_ms, 1) for m in models if m.load_ms is not None}
+    if loads:  # loading is the model's start-up, never part of a case's latency
+        meta["load_ms"] = loads
     info = RunInfo(meta, model_errors, suite_errors)
     plots = manifest.plots and not args.no_plots
     return finish(args, directory, results, info, cache.directory / "plots", plots)

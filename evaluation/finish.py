@@ -54,7 +54,9 @@ def finish(
     err = Console(stderr=True, soft_wrap=True)
     write_reports(directory, results, info, plots=plots, plot_cache=plot_cache)
     if args.format == "json":
-        print(redact(json.dumps(json_payload(results), ensure_ascii=False)))
+        print(
+            redact(json.dumps(json_payload(results, info.meta.get("load_ms")), ensure_ascii=False))
+        )
     elif args.format == "csv":
         sys.stdout.write(redact(runs_csv(results)))
     elif args.format == "junit":

@@ -42,7 +42,9 @@ def run_rows(results: Sequence[CaseResult], keys: Sequence[str] = RUN_KEYS) -> l
     return [{k: _round(v) for k, v in s.public(keys).items()} for s in summaries(results)]
 
 
-def json_payload(results: Sequence[CaseResult]) -> dict[str, Any]:
+def json_payload(
+    results: Sequence[CaseResult], load_ms: dict[str, float] | None = None
+) -> dict[str, Any]:
     """`{"runs": [...], "cases": [...]}` exactly as issue 5's schema (cases also say `cached`).
 
     The plan fields (`step_accuracy`, plan lengths, `expected_plans`) are in the run directory's
@@ -52,7 +54,8 @@ def json_payload(results: Sequence[CaseResult]) -> dict[str, Any]:
     for r in results:
         data = r.to_dict()
         cases.append({k: data[k] for k in CASE_KEYS})
-    return {"runs": runs, "cases": cases, "paired": [p.public() for p in paired(results)]}
+    payload = {"runs": runs, "cases": cases, "paired": [p.public() for p in paired(results)]}
+    return {**payload, "load_ms": load_ms or {}}
 
 
 def runs_csv(results: Sequence[CaseResult], keys: Sequence[str] = CSV_KEYS) -> str:

@@ -34,6 +34,7 @@ class ModelHandle:
     backend: Backend | None = None
     error: str | None = None
     on_load: Callable[[str], None] | None = None  # told "loading <name>" before a slow load
+    load_ms: float | None = None  # how long the load took (None: not loaded in this run)
     _loaded: bool = field(default=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -48,8 +49,10 @@ class ModelHandle:
                 return
             if self.on_load is not None:
                 self.on_load(self.name)
+            started = time.perf_counter()
             try:
                 load()
+                self.load_ms = (time.perf_counter() - started) * 1000
             except Exception as exc:  # ModelUnavailable and friends: the model's error line
                 self.error = self.error or _one_line(exc)
             self._loaded = True

@@ -26,8 +26,9 @@ class Completion:
     raw_calls: list[RawCall] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    latency_ms: float = 0.0
+    latency_ms: float = 0.0  # the request's own time: never the model's load
     error: str | None = None
+    load_ms: float = 0.0  # the time this request spent loading the model first (0 once loaded)
 
     @property
     def total_tokens(self) -> int:

@@ -226,10 +226,20 @@ def test_ask_prints_no_library_warnings(local_model):
         timeout=300,
     )
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["calls"] == [
-        {"name": "takeoff_drone", "arguments": {"altitude": 30}}
-    ]
+    answer = json.loads(out.stdout)
+    assert answer["calls"] == [{"name": "takeoff_drone", "arguments": {"altitude": 30}}]
     assert "Warning" not in out.stderr and "Loading weights" not in out.stderr, out.stderr
+    # Loading is reported apart from the request: a load is never counted as latency.
+    assert answer["load_ms"] > 0 and answer["latency_ms"] > 0
+    assert answer["latency_ms"] < answer["load_ms"]
+
+
+def test_only_the_first_request_reports_the_load(local_ft_format):
+    """`load_ms` belongs to the request that paid for the load; later ones report 0."""
+    fresh = LocalBackend(name="local-ft-format", style="ft")
+    first, second = fresh.complete(user("take off to 30 metres")), fresh.complete(user("land"))
+    assert first.load_ms > 0 and second.load_ms == 0
+    assert first.load_ms == fresh.load_ms
 
 
 def test_the_token_budget_holds_even_when_a_draft_is_long(local_model):
