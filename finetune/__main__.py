@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "finetune.training.cli",
     "jobs": "finetune.training.jobs",
     "card": "finetune.training.card",
+    "export": "finetune.training.export",
 }
 
 
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  python -m finetune check data/train.jsonl\n"
         "  python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl\n"
         "  python -m finetune jobs\n"
+        "  python -m finetune export --gguf drone-copilot.gguf\n"
         "run `python -m finetune SUBCOMMAND --help` for each subcommand's options",
     )
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)

