@@ -53,6 +53,7 @@ def _code_digest() -> str:
         "decoding/grammar",
         "decoding/decoder",
         "decoding/fast_gemma",
+        "backends/lean_model",
         "catalog",
     ):
         h.update((package / f"{module}.py").read_bytes())
@@ -72,7 +73,7 @@ class LocalBackend:
         decoder: str = "grammar",
         max_new_tokens: int = MAX_NEW_TOKENS,
         max_calls: int = MAX_PLAN,
-        fast: str | None = "fp32",
+        fast: str | None = "int8",
     ) -> None:
         if style not in ("base", "ft"):
             raise ValueError(f"style must be 'base' or 'ft', got {style!r}")
@@ -104,9 +105,7 @@ class LocalBackend:
         with self._lock:
             if self._engine is None:
                 started = time.perf_counter()
-                from copilot.backends import local_model
-
-                model, tokenizer = local_model.load(self.base_model, self.adapter)
+                model, tokenizer = self._load_model()
                 if self.decoder == "grammar":
                     from copilot.decoding.decoder import GrammarDecoder
 
@@ -123,6 +122,17 @@ class LocalBackend:
                     self._engine = (model, tokenizer)
                 self.load_ms = (time.perf_counter() - started) * 1000
             return self._engine
+
+    def _load_model(self) -> tuple[Any, Any]:
+        """The lean runtime (int8, cached, no transformers) for the embedded Gemma base under
+        the grammar decoder; transformers for everything else."""
+        if self.decoder == "grammar" and self.fast == "int8" and self.base_model is None:
+            from copilot.backends.lean_model import load_lean
+
+            return load_lean(None, self.adapter)
+        from copilot.backends import local_model
+
+        return local_model.load(self.base_model, self.adapter)
 
     def _prefix_text(self) -> str:
         return base_prompt_prefix() if self.style == "base" else f"{START}user\n"

@@ -3,21 +3,31 @@
 Why it exists: decoding one token at batch size 1 reads every weight once. In fp32 that is ~400 MB
 a token for Gemma 3 270M's transformer layers, so the time goes to memory traffic plus the
 per-module overhead of the general transformers code (masks, cache classes, hooks). This module
-runs the same math (checked against transformers in tests/copilot/test_local_fast.py) with:
+runs the same math (checked against transformers in tests/copilot/test_local.py) with:
 - fused projections: q|k|v in one matrix and gate|up in one, so 4 matmuls a layer instead of 7;
 - optional int8 weight-only quantization, one scale per output row (`torch._weight_int8pack_mm`),
-  which cuts the bytes read per token by 4 (off by default: it changes a few answers);
+  which cuts the bytes read per token by 4; in int8 the embedding is int8 rows too, dequantised
+  on lookup (168 MB instead of 671 MB), and nothing keeps an fp32 copy;
 - a preallocated KV cache that is cropped by moving an index.
-It takes its weights from a loaded transformers model (after any LoRA merge), so training and
-everything else stay on transformers. Other architectures use the transformers forward instead.
+It is built from a loaded transformers model (after any LoRA merge, `from_model`) or from the
+tensors it saved (`tensors()`), so the runtime needs neither transformers nor
+the fp32 weights once those tensors are cached (`copilot.backends.local_model`).
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+NORMS = ("q_norm", "k_norm", "in_norm", "post_attn_norm", "pre_ff_norm", "post_ff_norm")
+LINEARS = ("qkv", "o", "gate_up", "down")
+CONFIG_KEYS = (
+    "hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim",
+    "query_pre_attn_scalar", "rms_norm_eps", "sliding_window", "layer_types", "vocab_size",
+)  # fmt: skip
 
 
 def supports(model: Any) -> bool:
@@ -28,83 +38,119 @@ def supports(model: Any) -> bool:
     )
 
 
+def quantize_rows(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """int8 rows and one fp32 scale per row: weight ~= q * scale[:, None]."""
+    scales = weight.abs().amax(dim=1).clamp(min=1e-8) / 127.0
+    return torch.round(weight / scales[:, None]).clamp(-127, 127).to(torch.int8), scales
+
+
 class _Linear:
     """y = x @ W.T, with W kept in fp32 or as int8 rows with per-row scales."""
 
-    def __init__(self, weight: torch.Tensor, int8: bool) -> None:
-        self.int8 = int8
-        if int8:
-            scales = weight.abs().amax(dim=1).clamp(min=1e-8) / 127.0
-            self.weight = torch.round(weight / scales[:, None]).clamp(-127, 127).to(torch.int8)
-            self.scales = scales.to(torch.bfloat16)
-        else:
-            self.weight = weight.contiguous()
+    def __init__(self, weight: torch.Tensor, scales: torch.Tensor | None = None) -> None:
+        self.weight = weight  # [out, in]: fp32, or int8 when `scales` is given
+        self.scales = None if scales is None else scales.to(torch.bfloat16)  # [out]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.int8:
+        if self.scales is not None:
             return torch._weight_int8pack_mm(x.to(torch.bfloat16), self.weight, self.scales).float()
         return F.linear(x, self.weight)
 
 
-class FastGemma:
-    """Gemma 3 decoder stack with its own KV cache: `forward(ids)` -> final hidden states."""
+class LeanGemma:
+    """Gemma 3 decoder stack with its own KV cache: `forward(ids)` -> final hidden states.
 
-    def __init__(self, model: Any, *, int8: bool = True, max_len: int = 2048) -> None:
-        cfg = model.config
-        decoder = model.get_decoder()
-        self.hidden = cfg.hidden_size
-        self.n_heads, self.n_kv = cfg.num_attention_heads, cfg.num_key_value_heads
-        self.head_dim = cfg.head_dim
-        self.scaling = cfg.query_pre_attn_scalar**-0.5
-        self.eps = cfg.rms_norm_eps
-        self.window = cfg.sliding_window
+    `tensors` (names as `tensors()` gives them): `embed` [V, hidden] fp32 or int8 with
+    `embed.scales` [V]; per layer `layers.{i}.{qkv,o,gate_up,down}` (int8 ones with `.scales`)
+    and the six norms as `1 + weight`; `final_norm`. `config`: the `CONFIG_KEYS` and
+    `rope_theta` per layer type.
+    """
+
+    def __init__(
+        self, tensors: dict[str, torch.Tensor], config: dict[str, Any], *, max_len: int = 2048
+    ) -> None:
+        self.settings = config
+        # Read by the grammar decoder as it reads a transformers model's (see `supports`).
+        self.config = SimpleNamespace(model_type="gemma3_text", use_bidirectional_attention=False)
+        self.hidden = config["hidden_size"]
+        self.n_heads, self.n_kv = config["num_attention_heads"], config["num_key_value_heads"]
+        self.head_dim = config["head_dim"]
+        self.scaling = config["query_pre_attn_scalar"] ** -0.5
+        self.eps = config["rms_norm_eps"]
+        self.window = config["sliding_window"]
         self.max_len = max_len
-        with torch.no_grad():
-            self.embed = decoder.embed_tokens.weight.detach().float()
-            self.embed_scale = float(cfg.hidden_size**0.5)
-            self.layers = [self._layer(layer, int8) for layer in decoder.layers]
-            self.final_norm = 1.0 + decoder.norm.weight.detach().float()
-        self.sliding = [t == "sliding_attention" for t in cfg.layer_types]
-        self.rope = {
-            kind: self._rope_table(cfg.rope_parameters[kind]["rope_theta"])
-            for kind in set(cfg.layer_types)
-        }
-        self.rope_of = [self.rope[t] for t in cfg.layer_types]
-        shape = (len(self.layers), self.n_kv, max_len, self.head_dim)
+        self.embed = tensors["embed"]  # [V, hidden]
+        self.embed_scales = tensors.get("embed.scales")  # [V] when the rows are int8
+        self.int8 = self.embed_scales is not None
+        self._embed_scales_bf16 = None if not self.int8 else self.embed_scales.to(torch.bfloat16)
+        self.embed_scale = float(self.hidden**0.5)
+        # Rows kept exact in fp32 (the tokens the call grammar can emit), looked up by position.
+        self.head_ids, self.head_rows = tensors.get("head.ids"), tensors.get("head.rows")
+        self.head_pos = None
+        if self.head_ids is not None:
+            self.head_pos = torch.full((self.embed.shape[0],), -1, dtype=torch.long)
+            self.head_pos[self.head_ids] = torch.arange(len(self.head_ids))
+        n_layers = len(config["layer_types"])
+        self.layers = [
+            {
+                **{k: _Linear(tensors[f"layers.{i}.{k}"], tensors.get(f"layers.{i}.{k}.scales"))
+                   for k in LINEARS},
+                **{k: tensors[f"layers.{i}.{k}"] for k in NORMS},
+            }
+            for i in range(n_layers)
+        ]  # fmt: skip
+        self.final_norm = tensors["final_norm"]
+        self.sliding = [t == "sliding_attention" for t in config["layer_types"]]
+        thetas = config["rope_theta"]
+        self.rope = {kind: self._rope_table(thetas[kind]) for kind in set(config["layer_types"])}
+        self.rope_of = [self.rope[t] for t in config["layer_types"]]
+        shape = (n_layers, self.n_kv, max_len, self.head_dim)
         self.k_cache = torch.zeros(shape)
         self.v_cache = torch.zeros(shape)
         self.length = 0
 
-    def _layer(self, layer: Any, int8: bool) -> dict[str, Any]:
-        attn, mlp = layer.self_attn, layer.mlp
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """Every weight by name, as `__init__` takes them (for saving to a cache)."""
+        out = {"embed": self.embed, "final_norm": self.final_norm}
+        if self.embed_scales is not None:
+            out["embed.scales"] = self.embed_scales
+        if self.head_ids is not None and self.head_rows is not None:
+            out["head.ids"], out["head.rows"] = self.head_ids, self.head_rows
+        for i, layer in enumerate(self.layers):
+            for key in LINEARS:
+                out[f"layers.{i}.{key}"] = layer[key].weight
+                if layer[key].scales is not None:
+                    out[f"layers.{i}.{key}.scales"] = layer[key].scales.float()
+            for key in NORMS:
+                out[f"layers.{i}.{key}"] = layer[key]
+        return out
 
-        def fused(*modules: Any) -> torch.Tensor:
-            """The modules' weights stacked by rows. In fp32 the modules then use row views
-            of the stacked matrix, so the weights are held once (the values do not change)."""
-            weight = torch.cat([m.weight.detach().float() for m in modules])
-            if not int8 and all(m.weight.dtype == torch.float32 for m in modules):
-                start = 0
-                for m in modules:
-                    rows = m.weight.shape[0]
-                    m.weight.data = weight[start : start + rows]
-                    start += rows
-            return weight
+    # What the grammar decoder asks of a transformers model, so a LeanGemma stands in for one.
+    def parameters(self) -> Any:
+        yield self.final_norm  # the device: the CPU
 
-        def norm(m: Any) -> torch.Tensor:
-            return 1.0 + m.weight.detach().float()
+    def get_output_embeddings(self) -> SimpleNamespace:
+        return SimpleNamespace(weight=_TiedRows(self))
 
-        return {
-            "qkv": _Linear(fused(attn.q_proj, attn.k_proj, attn.v_proj), int8),
-            "o": _Linear(attn.o_proj.weight.detach().float(), int8),
-            "gate_up": _Linear(fused(mlp.gate_proj, mlp.up_proj), int8),
-            "down": _Linear(mlp.down_proj.weight.detach().float(), int8),
-            "q_norm": norm(attn.q_norm),
-            "k_norm": norm(attn.k_norm),
-            "in_norm": norm(layer.input_layernorm),
-            "post_attn_norm": norm(layer.post_attention_layernorm),
-            "pre_ff_norm": norm(layer.pre_feedforward_layernorm),
-            "post_ff_norm": norm(layer.post_feedforward_layernorm),
-        }
+    def embed_rows(self, ids: torch.Tensor) -> torch.Tensor:
+        """The embedding rows of `ids` in fp32 [n, hidden] (the tied output rows too)."""
+        ids = torch.as_tensor(ids, dtype=torch.long)
+        rows = self.embed[ids]
+        if self.embed_scales is None:
+            return rows.float()
+        rows = rows.float() * self.embed_scales[ids][:, None]
+        if self.head_pos is not None and self.head_rows is not None:
+            pos = self.head_pos[ids]
+            exact = pos >= 0
+            rows[exact] = self.head_rows[pos[exact]]
+        return rows
+
+    def all_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Logits over the whole vocabulary [V] for one hidden state (the tied output layer)."""
+        if self._embed_scales_bf16 is None:
+            return self.embed @ hidden.to(self.embed.dtype)
+        x = hidden.reshape(1, -1).to(torch.bfloat16)
+        return torch._weight_int8pack_mm(x, self.embed, self._embed_scales_bf16)[0].float()
 
     def _rope_table(self, theta: float) -> tuple[torch.Tensor, torch.Tensor]:
         inv = 1.0 / (
@@ -135,7 +181,7 @@ class FastGemma:
         end = start + n
         if end > self.max_len:
             raise ValueError(f"sequence too long for the KV cache: {end} > {self.max_len} tokens")
-        x = self.embed[ids] * self.embed_scale  # [n, hidden]
+        x = self.embed_rows(ids) * self.embed_scale  # [n, hidden]
         q_pos = torch.arange(start, end)[:, None]
         k_pos = torch.arange(end)[None, :]
         causal = k_pos <= q_pos  # [n, end]
@@ -166,3 +212,115 @@ class FastGemma:
             x = x + self._rms(h, layer["post_ff_norm"])
         self.length = end
         return self._rms(x, self.final_norm)
+
+
+def _layer(layer: Any, int8: bool) -> dict[str, torch.Tensor]:
+    """One transformers decoder layer's weights: fused, as fp32 or int8 rows with scales."""
+    attn, mlp = layer.self_attn, layer.mlp
+
+    def fused(*modules: Any) -> torch.Tensor:
+        """The modules' weights stacked by rows. In fp32 the modules then use row views of the
+        stacked matrix, so the weights are held once (the values do not change)."""
+        weight = torch.cat([m.weight.detach().float() for m in modules])
+        if not int8 and all(m.weight.dtype == torch.float32 for m in modules):
+            start = 0
+            for m in modules:
+                rows = m.weight.shape[0]
+                m.weight.data = weight[start : start + rows]
+                start += rows
+        return weight
+
+    out: dict[str, torch.Tensor] = {}
+    weights = {
+        "qkv": fused(attn.q_proj, attn.k_proj, attn.v_proj),
+        "o": attn.o_proj.weight.detach().float(),
+        "gate_up": fused(mlp.gate_proj, mlp.up_proj),
+        "down": mlp.down_proj.weight.detach().float(),
+    }
+    for key, weight in weights.items():
+        if int8:
+            out[key], out[f"{key}.scales"] = quantize_rows(weight)
+        else:
+            out[key] = weight.contiguous()
+    norms = {
+        "q_norm": attn.q_norm,
+        "k_norm": attn.k_norm,
+        "in_norm": layer.input_layernorm,
+        "post_attn_norm": layer.post_attention_layernorm,
+        "pre_ff_norm": layer.pre_feedforward_layernorm,
+        "post_ff_norm": layer.post_feedforward_layernorm,
+    }
+    for key, module in norms.items():
+        out[key] = 1.0 + module.weight.detach().float()
+    return out
+
+
+def model_tensors(
+    model: Any, *, int8: bool = True, keep: list[int] | None = None
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The tensors and config of a transformers Gemma 3 (after any LoRA merge), as `LeanGemma`
+    takes them. In fp32 the model's own weights are used in place (fused matrices become their
+    storage), so nothing is copied; in int8 the model can be dropped afterwards, and the
+    embedding rows of `keep` (the tokens the decoder scores and writes) stay exact in fp32."""
+    cfg = model.config
+    config = {key: getattr(cfg, key) for key in CONFIG_KEYS}
+    config["layer_types"] = list(cfg.layer_types)
+    config["rope_theta"] = {
+        kind: cfg.rope_parameters[kind]["rope_theta"] for kind in set(cfg.layer_types)
+    }
+    decoder = model.get_decoder()
+    tensors: dict[str, torch.Tensor] = {}
+    with torch.no_grad():
+        embed = decoder.embed_tokens.weight.detach().float()
+        if int8:
+            tensors["embed"], tensors["embed.scales"] = quantize_rows(embed)
+            if keep:
+                tensors["head.ids"] = torch.tensor(sorted(set(keep)), dtype=torch.long)
+                tensors["head.rows"] = embed[tensors["head.ids"]].clone()
+        else:
+            tensors["embed"] = embed
+        for i, layer in enumerate(decoder.layers):
+            for key, value in _layer(layer, int8).items():
+                tensors[f"layers.{i}.{key}"] = value
+        tensors["final_norm"] = 1.0 + decoder.norm.weight.detach().float()
+    return tensors, config
+
+
+class _TiedRows:
+    """The tied output layer of a `LeanGemma` as the decoder uses a weight matrix: `rows[ids]`
+    gives fp32 rows (exact for the kept ones), `rows @ hidden` the logits of every token."""
+
+    dtype = torch.float32
+
+    def __init__(self, lean: LeanGemma) -> None:
+        self.lean = lean
+
+    def detach(self) -> _TiedRows:
+        return self
+
+    def __getitem__(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.lean.embed_rows(ids)
+
+    def __matmul__(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.lean.all_logits(hidden)
+
+
+class FastGemma(LeanGemma):
+    """A `LeanGemma` built from a transformers Gemma 3 model: `FastGemma(model, int8=...)`.
+
+    A `LeanGemma` passed as the model is returned as it is: the lean runtime's model is already
+    its own forward, with nothing to convert.
+    """
+
+    def __new__(cls, model: Any, **_: Any) -> Any:
+        if isinstance(model, LeanGemma):
+            return model
+        return super().__new__(cls)
+
+    def __init__(
+        self, model: Any, *, int8: bool = True, keep: list[int] | None = None, max_len: int = 2048
+    ) -> None:
+        if model is self:  # returned by __new__ as it was
+            return
+        tensors, config = model_tensors(model, int8=int8, keep=keep)
+        super().__init__(tensors, config, max_len=max_len)

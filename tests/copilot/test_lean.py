@@ -1,0 +1,108 @@
+"""The lean runtime: the derived cache's key, the compact tokenizer, and answers without transformers.
+
+Real files throughout: the cached base model, the shipped adapter, the suites.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from copilot.backends.lean_model import derived_key
+from copilot.backends.lean_tokenizer import CompactBPE, save
+
+pytestmark = pytest.mark.model
+
+ROOT = Path(__file__).resolve().parents[2]
+ADAPTER = ROOT / "assets" / "adapters" / "drone-lora"
+TRICKY = [
+    "<start_of_turn>user\nTake off  to 50 m\t now<end_of_turn>\n<start_of_turn>model\n",
+    "émoji 🚁 naïve 北京 \n\n\n\n\n\n\n\n x",
+    "<unused5> a<0x41>b",
+    'control_camera(mode="video", duration=10*60)',
+    "   leading and trailing   ",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def base_dir(local_model) -> Path:
+    from copilot import base_model_dir
+
+    return base_model_dir()
+
+
+def test_a_changed_adapter_gives_a_new_cache_key(base_dir, tmp_path):
+    copy = tmp_path / "adapter"
+    shutil.copytree(ADAPTER, copy)
+    assert derived_key(base_dir, copy) == derived_key(base_dir, ADAPTER)  # bytes, not paths
+    weights = copy / "adapter_model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1  # one bit of one weight
+    weights.write_bytes(bytes(data))
+    assert derived_key(base_dir, copy) != derived_key(base_dir, ADAPTER)
+    assert derived_key(base_dir, None) not in (derived_key(base_dir, ADAPTER),)
+
+
+def test_the_compact_tokenizer_gives_the_full_tokenizers_ids(base_dir, tmp_path):
+    from tokenizers import Tokenizer
+
+    save(base_dir / "tokenizer.json", tmp_path)
+    compact = CompactBPE.load(tmp_path)
+    full = Tokenizer.from_file(str(base_dir / "tokenizer.json"))
+    texts = list(TRICKY)
+    for suite in sorted((ROOT / "evaluation" / "suites").glob("*.jsonl")):
+        texts += [json.loads(line)["prompt"] for line in suite.read_text().splitlines() if line]
+    for text in texts:
+        for special in (True, False):
+            expected = full.encode(text, add_special_tokens=special).ids
+            assert compact.encode(text, special) == expected, text
+    for index in [*range(0, 262144, 4099), 236743, 106, 107]:
+        assert compact.decode([index]) == full.decode([index], skip_special_tokens=False)
+
+
+def test_the_lean_runtime_is_int8_from_transformers_and_loads_without_it(local_model):
+    """The cached int8 runtime computes exactly what int8 built from the merged transformers
+    model computes, and a process that answers with it never imports transformers."""
+    import torch
+
+    from copilot.backends import local_model as loading
+    from copilot.backends.lean_model import load_lean
+    from copilot.decoding.fast_gemma import FastGemma
+
+    lean, tokenizer = load_lean(None, ADAPTER)
+    model, _ = loading.load(None, ADAPTER)
+    built = FastGemma(model, int8=True, keep=lean.head_ids.tolist())
+    ids = tokenizer(TRICKY[0]).input_ids
+    lean.crop(0)
+    assert torch.equal(built.forward(ids), lean.forward(ids))
+    lean.crop(0)
+    loading.forget(None, ADAPTER)
+    script = (
+        "import sys, json\n"
+        "from copilot import LocalBackend\n"
+        f"b = LocalBackend(adapter={str(ADAPTER)!r})\n"
+        "out = [b.complete([{'role': 'user', 'content': p}]).raw for p in sys.argv[1:]]\n"
+        "print(json.dumps({'out': out, 'transformers': 'transformers' in sys.modules}))\n"
+    )
+    prompts = ["take off to 30 metres", "blink the LEDs pink", "land at the home base"]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *prompts],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.splitlines()[-1])
+    assert answer["transformers"] is False
+    assert answer["out"] == [
+        "takeoff_drone(altitude=30)",
+        "reject_request()",
+        'land_drone(location="home_base")',
+    ]
