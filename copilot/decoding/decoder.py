@@ -39,6 +39,7 @@ checks that fired wrongly there led by 0.36 to 4.14 and the 3 right ones ("north
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -53,6 +54,10 @@ ENUM_MISS_MARGIN = 5.4
 
 class _Impossible(Exception):
     """The model's preferred continuation is a value the catalogue does not allow."""
+
+
+class _Unoffered(Exception):
+    """The model's preferred function is one the request did not offer."""
 
 
 class GrammarDecoder:
@@ -76,12 +81,15 @@ class GrammarDecoder:
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
         if style == "base":  # one call on the line after "Call:", then a newline
-            self.grammar = CallGrammar(max_calls=1, lead_space=True)
-            end_texts = ["\n", "\n\n"]
+            max_calls, end_texts = 1, ["\n", "\n\n"]
         else:  # a plan: 1 to max_calls calls, one a line
-            self.grammar = CallGrammar(max_calls=max_calls, separator="\n")
             end_texts = ["<end_of_turn>"]
-        self.one_call = CallGrammar(max_calls=1, separator="\n", lead_space=style == "base")
+        self.max_calls = max_calls
+        self._lead_space = style == "base"
+        self._grammars: dict[tuple[int, frozenset[str] | None], CallGrammar] = {}
+        self.grammar = self.grammar_for(max_calls, None)
+        self._menu: CallGrammar | None = None  # the whole catalogue, to notice an unoffered call
+        self.finish = "stop"  # why the last decode ended: "stop", "length" or "unoffered"
         vocab: dict[str, int] = tokenizer.get_vocab()
         self.end_ids = {vocab[t] for t in end_texts if t in vocab}
         self.end_ids.add(tokenizer.eos_token_id)
@@ -143,7 +151,24 @@ class GrammarDecoder:
             and self._meant_other_word(hidden, text, float(logits[chosen]))
         ):
             raise _Impossible
+        if self._menu is not None and "(" not in text.rsplit("\n", 1)[-1]:  # inside a name
+            self._check_offered(logits, text, chosen)
         return None if chosen is None else int(self.ids[chosen])
+
+    def _check_offered(self, logits: torch.Tensor, text: str, chosen: int | None) -> None:
+        """Raise `_Unoffered` when, over the whole catalogue, the model would write another name
+        than the offered ones let it (`take` where only `land_drone` is offered)."""
+        menu, self.grammar = self.grammar, self._menu
+        try:
+            complete = menu.status(text) == COMPLETE
+            best = int(torch.argmax(logits))
+            if not self._allowed(best, text, complete):
+                order = torch.argsort(logits, descending=True).tolist()
+                best = next((i for i in order if self._allowed(i, text, complete)), best)
+        finally:
+            self.grammar = menu
+        if best != chosen:
+            raise _Unoffered
 
     def _allowed(self, index: int, text: str, complete: bool) -> bool:
         piece = self.texts[index]
@@ -181,20 +206,53 @@ class GrammarDecoder:
 
     # ------------------------------------------------------------------ decoding
 
+    def grammar_for(self, max_calls: int | None, names: frozenset[str] | None) -> CallGrammar:
+        """The grammar of one request: at most `max_calls` calls, of the functions `names`."""
+        calls = min(max_calls or self.max_calls, self.max_calls)
+        key = (calls, names)
+        if key not in self._grammars:  # few kinds of request: each grammar's caches are reused
+            self._grammars[key] = CallGrammar(
+                max_calls=calls, separator="\n", lead_space=self._lead_space, names=names
+            )
+        return self._grammars[key]
+
     def decode(
-        self, prompt: str, max_new_tokens: int = MAX_NEW_TOKENS, max_calls: int | None = None
+        self,
+        prompt: str,
+        max_new_tokens: int = MAX_NEW_TOKENS,
+        max_calls: int | None = None,
+        *,
+        names: frozenset[str] | None = None,
+        strict: bool = True,
+        on_text: Callable[[str], None] | None = None,
     ) -> tuple[str, int, int]:
         """(output text, prompt tokens, completion tokens) for a prompt that starts with the prefix.
 
-        `max_calls=1` decodes under the one-call grammar (a request that allows no plan).
+        - `max_calls=1` decodes under the one-call grammar (a request that allows no plan);
+        - `names` allows only those functions (a request's tools, or the one it names);
+        - `strict=False` with `names`: when the model would rather call a function that is not
+          offered, it writes that call instead and `finish` says "unoffered" (OpenAI's "auto":
+          the caller answers in words rather than force a call nobody asked for);
+        - `on_text(text so far)` is called each time the output grows, for streaming;
+        - `finish` is "length" when the `max_new_tokens` budget ended the output early.
         """
-        if max_calls == 1 and self.grammar.max_calls > 1:
-            plan, self.grammar = self.grammar, self.one_call
-            try:
-                return self.decode(prompt, max_new_tokens)
-            finally:
-                self.grammar = plan
-        self.other_words = []
+        grammar = self.grammar_for(max_calls, names)
+        self._menu = self.grammar_for(max_calls, None) if grammar.names and not strict else None
+        base, self.grammar = self.grammar, grammar
+        try:
+            return self._decode(prompt, max_new_tokens, on_text)
+        except _Unoffered:
+            self._menu, self.grammar = None, self.grammar_for(max_calls, None)
+            out = self._decode(prompt, max_new_tokens, None)
+            self.finish = "unoffered"
+            return out
+        finally:
+            self.grammar, self._menu = base, None
+
+    def _decode(
+        self, prompt: str, max_new_tokens: int, on_text: Callable[[str], None] | None
+    ) -> tuple[str, int, int]:
+        self.other_words, self.finish = [], "stop"
         if prompt.startswith(self.prefix):
             n_prefix = self._reset_to_prefix()
             rest = self.tokenizer(prompt[len(self.prefix) :], add_special_tokens=False).input_ids
@@ -203,13 +261,15 @@ class GrammarDecoder:
             self._prefix_ok, n_prefix = False, 0
             rest = self.tokenizer(prompt).input_ids
         try:
-            text, produced = self._decode_after(rest, max_new_tokens)
+            text, produced = self._decode_after(rest, max_new_tokens, on_text or _ignore)
         except BaseException:
             self._prefix_ok = False  # never trust a cache a failed request may have half-written
             raise
         return text, n_prefix + len(rest), produced
 
-    def _decode_after(self, rest_ids: list[int], max_new_tokens: int) -> tuple[str, int]:
+    def _decode_after(
+        self, rest_ids: list[int], max_new_tokens: int, on_text: Callable[[str], None]
+    ) -> tuple[str, int]:
         hidden = self._forward(rest_ids)[-1]
         text, produced = "", 0
         try:
@@ -217,6 +277,7 @@ class GrammarDecoder:
             while token is not None and token not in self.end_ids and produced < max_new_tokens:
                 text += self.token_text[token]
                 produced += 1
+                on_text(text)
                 draft = self._draft(text)[: max_new_tokens - produced]  # never past the budget
                 hidden_all = self._forward([token, *draft])
                 token = None
@@ -230,12 +291,19 @@ class GrammarDecoder:
                         return text, produced + 1
                     text += self.token_text[drafted]
                     produced += 1
+                    on_text(text)
                 else:
                     token = self._choose(hidden_all[-1], text)
         except _Impossible:  # the model meant a value the catalogue does not allow
             return f"{REJECT}()", produced
+        if token is not None and token not in self.end_ids:  # the budget ran out first
+            self.finish = "length"
         produced += token in self.end_ids if token is not None else 0
         return text, produced
+
+
+def _ignore(_: str) -> None:
+    """No one is listening to the output as it grows."""
 
 
 _VOCABULARIES: dict[int, dict[int, str]] = {}

@@ -288,12 +288,25 @@ def _walk(skeleton: tuple[Segment, ...], text: str) -> tuple[int, str]:
 
 
 class CallGrammar:
-    """Outputs of one to `max_calls` calls separated by `separator`, optionally after one space."""
+    """Outputs of one to `max_calls` calls separated by `separator`, optionally after one space.
 
-    def __init__(self, max_calls: int = 4, separator: str = "\n", lead_space: bool = False):
+    `names` restricts the calls to those functions (a request's `tools`, or the one function its
+    `tool_choice` names); None allows every function of the catalogue.
+    """
+
+    def __init__(
+        self,
+        max_calls: int = 4,
+        separator: str = "\n",
+        lead_space: bool = False,
+        names: frozenset[str] | None = None,
+    ):
+        if names is not None and not names & set(FUNCTION_NAMES):
+            raise ValueError(f"no function of the catalogue among {sorted(names)}")
         self.max_calls = max_calls
         self.separator = separator
         self.lead_space = lead_space
+        self.names = None if names is None or set(FUNCTION_NAMES) <= names else frozenset(names)
         self.skeletons = skeletons()
 
     def _parts(self, text: str) -> list[str] | None:
@@ -307,11 +320,11 @@ class CallGrammar:
         parts = self._parts(text)
         if parts is None:
             return DEAD, ""
-        if any(_status_forced(p)[0] != COMPLETE for p in parts[:-1]):
+        if any(_status_forced(p, names=self.names)[0] != COMPLETE for p in parts[:-1]):
             return DEAD, ""
         if len(parts) > 1 and any(p.startswith(REJECT) for p in parts[:-1]):
             return DEAD, ""  # refusal is atomic: reject_request stands alone
-        return _status_forced(parts[-1], loose, len(parts) > 1)
+        return _status_forced(parts[-1], loose, len(parts) > 1, self.names)
 
     def status(self, text: str) -> int:
         return self._last(text)[0]
@@ -334,15 +347,25 @@ class CallGrammar:
         return self._last(text)[1]
 
 
+def skeleton_name(skeleton: tuple[Segment, ...]) -> str:
+    """The function a skeleton calls: `takeoff_drone` for `takeoff_drone(altitude=`."""
+    return str(skeleton[0]).split("(", 1)[0]
+
+
 @lru_cache(maxsize=65536)
-def _status_forced(text: str, loose: bool = False, in_plan: bool = False) -> tuple[int, str]:
+def _status_forced(
+    text: str, loose: bool = False, in_plan: bool = False, names: frozenset[str] | None = None
+) -> tuple[int, str]:
     """One call's status, and the common literal continuation of every skeleton it fits.
 
     `in_plan`: the call follows another in the same output, where `reject_request` may not stand.
+    `names`: the functions allowed (None: all).
     """
     best, forced = DEAD, None
     for skeleton in loose_skeletons() if loose else skeletons():
         if in_plan and isinstance(skeleton[0], str) and skeleton[0].startswith(REJECT):
+            continue
+        if names is not None and skeleton_name(skeleton) not in names:
             continue
         status, rest = _walk(skeleton, text)
         if status == DEAD:
