@@ -135,6 +135,24 @@ class LlamaCpp:
         return Completion.from_output(text, latency_ms=latency), latency
 
 
+def _smoke(path: Path) -> str | None:
+    """One token decoded by llama.cpp in a child process: a build that crashes on this CPU
+    (seen here: a segmentation fault in llama_decode) must not take the bench down with it."""
+    import subprocess
+
+    script = (
+        "import sys, llama_cpp\n"
+        "m = llama_cpp.Llama(sys.argv[1], n_ctx=256, verbose=False)\n"
+        "m.create_completion('hello', max_tokens=1)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, timeout=300
+    )
+    if done.returncode != 0:
+        return f"llama_cpp fails on this machine (exit {done.returncode}): runtimes section skipped"
+    return None
+
+
 def _rate(pairs: list[tuple[int, float]]) -> float | None:
     tokens, seconds = sum(n for n, _ in pairs), sum(s for _, s in pairs)
     return round(tokens / seconds, 1) if seconds else None
@@ -175,9 +193,13 @@ def run(quick: bool = False) -> dict[str, Any]:
         note = "llama_cpp not installed (pip install -e '.[llamacpp]'): runtimes section skipped"
         print(note)
         return {"rows": [], "skipped": note}
+    path = exported_gguf()
+    crash = _smoke(path)
+    if crash:
+        print(crash)
+        return {"rows": [], "skipped": crash}
     cases = list(load_suite(ROOT / "evaluation" / "suites" / "positive.jsonl").cases)
     cases = cases[:40] if quick else cases
-    path = exported_gguf()
     before = os.getloadavg()
     runtimes = [
         Timed("ours int8", "int8"),

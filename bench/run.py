@@ -34,7 +34,8 @@ FULL_TABLE = ROOT / "docs" / "results.md"  # every row; the README keeps the hea
 HEADLINE_SECTIONS = ("accuracy",)  # in the README whole (local-base beside local-ft)
 FULL_ONLY_SECTIONS = ("finetune", "reliability")  # only in docs/results.md
 SECTIONS = [
-    "accuracy", "checks", "backends", "finetune", "data", "evaluation", "simulator", "reliability",
+    "accuracy", "checks", "backends", "runtimes", "finetune", "data", "evaluation", "simulator",
+    "reliability",
 ]  # fmt: skip
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
