@@ -13,9 +13,11 @@ What makes it fast (each measured in bench/bench_backends.py, numbers in the REA
    cache is cropped back to it after each request.
 4. A lean Gemma 3 forward (`copilot.decoding.fast_gemma`): fused projections and a preallocated KV cache
    instead of the general transformers path (kept for other models and GPUs). Same numbers as
-   transformers in fp32; int8 weights are an option (`fast="int8"`, ~25% faster, measured with a
-   trial adapter on 309 suite prompts: 304 identical outputs, 2 fewer call matches), so fp32 is
-   the default.
+   transformers in fp32. The local backends run int8 (`fast="int8"`, the lean runtime of
+   `copilot.backends.lean_model`): on 1,607 suite and validation cases it gave 1,596 identical
+   outputs and 5 call matches more, 2 fewer, than fp32 (docs/decoding.md). A `LeanGemma` passed
+   as the model stands in for a transformers model here (`parameters`, `get_output_embeddings`)
+   and is its own forward.
 
 Impossible values are refused, not bent into valid ones. The grammar can only steer the model to
 the nearest valid text, which turned "tilt the gimbal to -120 degrees" into `tilt=-12` and "blink
