@@ -28,7 +28,8 @@ from copilot.backends.lean_tokenizer import CompactBPE, LeanTokenizer
 __all__ = ["LeanTokenizer", "derived_dir", "derived_key", "load_lean"]
 
 FORMAT = 1  # bump when the saved files change shape
-CODE = (
+CODE = (  # decoder.py holds grammar_vocabulary, whose table is saved
+    "decoding/decoder.py",
     "decoding/fast_gemma.py",
     "decoding/grammar.py",
     "catalog.py",
