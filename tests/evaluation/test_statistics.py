@@ -116,3 +116,14 @@ def test_bad_repeats_and_a_resume_that_disagrees(capsys, replay, cli_args, perfe
     assert "--repeats differs" in capsys.readouterr().err
     assert main(["--resume", run, "--format", "json", "--no-plots"]) == 0  # nothing left to do
     assert json.loads(capsys.readouterr().out)["runs"][0]["repeats"] == 2
+
+
+@pytest.mark.parametrize(
+    "k, n", [(0, 10), (7, 10), (10, 10), (0, 1), (1, 1), (300, 335), (167, 178)]
+)
+def test_wilson_in_closed_form_is_scipys_interval(k: int, n: int) -> None:
+    """The closed form keeps scipy.stats out of a run's start; it must be scipy's interval."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson(k, n) == pytest.approx((ci.low, ci.high), abs=1e-12)
