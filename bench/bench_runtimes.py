@@ -192,12 +192,12 @@ def run(quick: bool = False) -> dict[str, Any]:
     except ImportError:
         note = "llama_cpp not installed (pip install -e '.[llamacpp]'): runtimes section skipped"
         print(note)
-        return {"rows": [], "skipped": note}
+        return {"rows": [_row("runtimes: skipped", note, "")], "skipped": note}
     path = exported_gguf()
     crash = _smoke(path)
     if crash:
         print(crash)
-        return {"rows": [], "skipped": crash}
+        return {"rows": [_row("runtimes: skipped", crash, "")], "skipped": crash}
     cases = list(load_suite(ROOT / "evaluation" / "suites" / "positive.jsonl").cases)
     cases = cases[:40] if quick else cases
     before = os.getloadavg()
