@@ -27,7 +27,6 @@ import logging
 import os
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,7 +41,7 @@ from starlette.requests import ClientDisconnect
 
 from copilot.backends.base import Backend
 from copilot.backends.local import MAX_PROMPT_CHARS
-from copilot.backends.wire import chat_completion
+from copilot.chat_answer import answer, refusal
 from copilot.chat_api import MAX_NESTING, ChatRequest, nesting, openapi_schemas
 from copilot.redaction import remember
 
@@ -98,8 +97,9 @@ def _check(request: ChatRequest, served: list[str]) -> None:
         )
     if request.stream:
         raise ApiError(400, "streaming is not supported; send stream=false", param="stream")
-    if request.tool_choice == "none":
-        raise ApiError(400, "this model only answers with tool calls", param="tool_choice")
+    refused = refusal(request)
+    if refused:
+        raise ApiError(400, refused[1], param=refused[0])
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -173,26 +173,6 @@ def _key_checker(api_key: str | None):
             )
 
     return check
-
-
-def _answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
-    max_calls = None if request.parallel_tool_calls else 1
-    tools = [t.model_dump(exclude_none=True) for t in request.tools] if request.tools else None
-    completion = backend.complete(_messages(request), tools, max_calls=max_calls)
-    allowed = {t.function.name for t in request.tools or []}
-    missing = sorted({c.name for c in completion.calls} - allowed) if allowed else []
-    if missing:  # a plan runs whole or not at all: never drop a step the tools do not offer
-        completion.error = (
-            f"the plan calls {', '.join(missing)}, which the request's tools do not offer"
-        )
-    return chat_completion(
-        completion, request.model, backend.identity, uuid.uuid4().hex, int(time.time())
-    )
-
-
-def _messages(request: ChatRequest) -> list[dict[str, Any]]:
-    """The messages as the backends read them: plain-text content, OpenAI's shape otherwise."""
-    return [m.model_dump(exclude_none=True) for m in request.messages]
 
 
 def create_app(
@@ -272,7 +252,7 @@ def create_app(
             )
         parsed = _parse(await _read_body(request))
         _check(parsed, served)
-        return JSONResponse(await run_in_threadpool(_answer, parsed, backend))
+        return JSONResponse(await run_in_threadpool(answer, parsed, backend))
 
     _document(app)
     return app

@@ -29,6 +29,9 @@ class Completion:
     latency_ms: float = 0.0  # the request's own time: never the model's load
     error: str | None = None
     load_ms: float = 0.0  # the time this request spent loading the model first (0 once loaded)
+    # why the output ended, when a backend knows: "length" (the token budget ran out),
+    # "unoffered" (the model would call a function the request did not offer), else None
+    finish_reason: str | None = None
 
     @property
     def total_tokens(self) -> int:

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,14 @@ class LocalBackend:
         tools: list[dict[str, Any]] | None = None,
         *,
         max_calls: int | None = None,
+        names: frozenset[str] | None = None,
+        strict: bool = True,
+        max_new_tokens: int | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> Completion:
+        """The model's plan. The grammar decoder also takes `names` (the functions allowed),
+        `strict=False` (report a preference for an unoffered function rather than force an
+        offered one), a smaller token budget, and `on_text` (the output so far, as it grows)."""
         problem = _check_messages(messages)
         if problem:
             return Completion(error=problem)
@@ -162,12 +170,20 @@ class LocalBackend:
         prompt = self.render(messages)
         try:
             with self._lock:  # one request at a time per model: the KV cache is shared state
+                budget = min(max_new_tokens or self.max_new_tokens, self.max_new_tokens)
+                finish = None
                 if self.decoder == "grammar":
                     text, n_prompt, n_out = engine.decode(
-                        prompt, self.max_new_tokens, max_calls=max_calls
+                        prompt,
+                        budget,
+                        max_calls=max_calls,
+                        names=names,
+                        strict=strict,
+                        on_text=on_text,
                     )
+                    finish = engine.finish if engine.finish != "stop" else None
                 else:
-                    text, n_prompt, n_out = _generate(*engine, prompt, self.max_new_tokens)
+                    text, n_prompt, n_out = _generate(*engine, prompt, budget)
         except Exception as exc:  # the contract: a Completion with an error, never a raise
             return Completion(error=f"local model failed: {type(exc).__name__}: {exc}"[:300])
         latency = (time.perf_counter() - start) * 1000
@@ -177,6 +193,7 @@ class LocalBackend:
             completion_tokens=n_out,
             latency_ms=latency,
             load_ms=load_ms,
+            finish_reason=finish,
         )
 
 

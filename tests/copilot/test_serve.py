@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from copilot import OpenAIBackend, ReplayBackend, ToolCall
+from copilot import OpenAIBackend, ReplayBackend, ToolCall, tools
 from copilot.serve import create_app, running_server
 
 RECORDED = {
@@ -51,7 +51,10 @@ def test_the_official_client_gets_tool_calls_and_usage(served: str):
     client = openai.OpenAI(base_url=served, api_key="unused")
     assert [m.id for m in client.models.list()] == ["drone-test"]
     response = client.chat.completions.create(
-        model="drone-test", messages=ask("Can you dance for me?"), tool_choice="required"
+        model="drone-test",
+        messages=ask("Can you dance for me?"),
+        tools=tools(),
+        tool_choice="required",
     )
     choice = response.choices[0]
     assert choice.finish_reason == "tool_calls"
@@ -86,11 +89,20 @@ def test_an_invalid_model_answer_becomes_text_and_a_clean_error(served: str):
             "streaming",
         ),
         (
+            json.dumps({"model": "drone-test", "messages": ask("hi"), "logprobs": True}).encode(),
+            400,
+            "logprobs",
+        ),
+        (
             json.dumps(
-                {"model": "drone-test", "messages": ask("hi"), "tool_choice": "none"}
+                {
+                    "model": "drone-test",
+                    "messages": ask("hi"),
+                    "response_format": {"type": "json_schema", "json_schema": {}},
+                }
             ).encode(),
             400,
-            "tool calls",
+            "json_schema",
         ),
         (
             json.dumps(

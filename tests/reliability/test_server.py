@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from copilot import OpenAIBackend, ToolCall
+from copilot import OpenAIBackend, ToolCall, tools
 
 TAKE_OFF = "Take off the drone to 50 meters"
 JSON = {"content-type": "application/json"}
@@ -67,10 +67,10 @@ def test_3_content_as_a_list_of_text_parts_answers_as_plain_text(served: str):
         {"type": "text", "text": "to 50 meters"},
     ]
     as_parts = client.chat.completions.create(
-        model="drone-test", messages=[{"role": "user", "content": parts}]
+        model="drone-test", messages=[{"role": "user", "content": parts}], tools=tools()
     )
     plain = client.chat.completions.create(
-        model="drone-test", messages=[{"role": "user", "content": TAKE_OFF}]
+        model="drone-test", messages=[{"role": "user", "content": TAKE_OFF}], tools=tools()
     )
     for response in (as_parts, plain):
         call = response.choices[0].message.tool_calls[0].function
