@@ -3,10 +3,12 @@
     python -m copilot.serve --model local-ft --host 127.0.0.1 --port 8000
     DRONE_COPILOT_API_KEY=secret python -m copilot.serve --host 0.0.0.0   # reachable, with a key
 
-Endpoints: `POST /v1/chat/completions` (with `tools`, `tool_choice`, `parallel_tool_calls` and
-`usage`) and `GET /v1/models`. A plan comes back as several `tool_calls` in one message, in order;
+Endpoints: `POST /v1/chat/completions` (with `tools`, `tool_choice`, `parallel_tool_calls`,
+`max_tokens` and `usage`; how a request is answered is `copilot.chat_answer`), `GET /v1/models`
+and `GET /v1/models/{id}`. A plan comes back as several `tool_calls` in one message, in order;
 `parallel_tool_calls: false` asks for one call at most. A model that cannot produce a valid call
-answers with text content instead of tool calls (finish_reason "stop").
+answers with text content instead of tool calls (finish_reason "stop"); so does a finished turn
+(the last message a tool result). Streaming is refused with a 400 (not built yet).
 
 Who may call it: with `--api-key` (or DRONE_COPILOT_API_KEY) every request needs
 `Authorization: Bearer KEY`, as vLLM and llama.cpp's server ask; without a key the server only
@@ -230,6 +232,18 @@ def create_app(
             {"id": n, "object": "model", "created": 0, "owned_by": "drone-copilot"} for n in served
         ]
         return {"object": "list", "data": data}
+
+    @app.get("/v1/models/{model_id}")
+    def model(model_id: str) -> dict[str, Any]:
+        if model_id not in served:
+            raise ApiError(
+                404,
+                f"The model {model_id!r} does not exist here; this server serves {served}",
+                kind="not_found_error",
+                code="model_not_found",
+                param="model",
+            )
+        return {"id": model_id, "object": "model", "created": 0, "owned_by": "drone-copilot"}
 
     body_schema, _ = openapi_schemas()
     body_schema["properties"]["model"] = {"type": "string", "enum": served, "title": "Model"}

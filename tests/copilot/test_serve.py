@@ -50,6 +50,9 @@ def test_the_official_client_gets_tool_calls_and_usage(served: str):
 
     client = openai.OpenAI(base_url=served, api_key="unused")
     assert [m.id for m in client.models.list()] == ["drone-test"]
+    assert client.models.retrieve("drone-test").id == "drone-test"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-9")
     response = client.chat.completions.create(
         model="drone-test",
         messages=ask("Can you dance for me?"),
