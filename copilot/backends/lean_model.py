@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from copilot.backends import lean_tokenizer, local_model
 from copilot.backends.base import ModelUnavailable
 from copilot.backends.lean_tokenizer import CompactBPE, LeanTokenizer
 
-__all__ = ["LeanTokenizer", "derived_dir", "derived_key", "load_lean"]
+__all__ = ["LeanTokenizer", "derived_dir", "derived_key", "load_lean", "prune"]
 
 FORMAT = 1  # bump when the saved files change shape
 CODE = (  # decoder.py holds grammar_vocabulary, whose table is saved
@@ -36,6 +37,7 @@ CODE = (  # decoder.py holds grammar_vocabulary, whose table is saved
     "backends/lean_model.py",
     "backends/lean_tokenizer.py",
 )
+STALE_DAYS = 14  # a derived runtime unused this long is deleted when another one is built
 EXTRA_TOKENS = ("\n", "\n\n", "<end_of_turn>", "<eos>")  # every decoder style's end tokens
 
 _lock = threading.Lock()
@@ -55,7 +57,7 @@ def _digest_files(h: Any, files: list[Path], contents: bool) -> None:
 def derived_key(base: Path, adapter: Path | None) -> str:
     """The cache key of the derived runtime: base files (name, size, time), the adapter's bytes,
     and the code that derives and reads them. Any change gives a new key, so a stale cache is
-    never used; an old one is simply left behind."""
+    never used; an old one is removed by `prune` once it has gone unused for `STALE_DAYS`."""
     h = hashlib.sha256(f"lean-int8:{FORMAT}".encode())
     files = [base] if base.is_file() else sorted(p for p in base.iterdir() if p.is_file())
     _digest_files(h, files, contents=False)
@@ -104,6 +106,25 @@ def _build(base: str | os.PathLike[str] | None, adapter: Path | None, target: Pa
     else:
         staging.replace(target)
     local_model.forget(base, adapter)  # the fp32 model is not needed by this process any more
+    prune(target.parent, keep=target)
+
+
+def prune(folder: Path, keep: Path, now: float | None = None) -> list[Path]:
+    """Delete the derived runtimes in `folder` (about 270 MB each) that no load has touched for
+    `STALE_DAYS`, and staging folders a crashed build left; never `keep`. Returns what went.
+
+    A load touches its `meta.json`, so a runtime another checkout still uses survives."""
+    now = time.time() if now is None else now
+    gone = []
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        if entry == keep or not entry.is_dir():
+            continue
+        marker = entry / "meta.json"
+        used = marker.stat().st_mtime if marker.exists() else entry.stat().st_mtime
+        if now - used > STALE_DAYS * 86400:
+            shutil.rmtree(entry, ignore_errors=True)
+            gone.append(entry)
+    return gone
 
 
 def load_lean(
@@ -125,14 +146,13 @@ def load_lean(
             _build(base, adapter_path, target)
         from safetensors.torch import load_file
 
-        from copilot.decoding import decoder
         from copilot.decoding.fast_gemma import LeanGemma
 
         meta = json.loads((target / "meta.json").read_text())
+        os.utime(target / "meta.json")  # last used now: `prune` keeps it
         model = LeanGemma(load_file(str(target / "weights.safetensors")), meta["config"])
         vocabulary = {int(i): text for i, text in meta["call_vocabulary"].items()}
+        # The grammar vocabulary travels with the tokenizer: the decoder never scans 262k tokens.
         tokenizer = LeanTokenizer(CompactBPE.load(target), vocabulary)
-        # The decoder's per-tokenizer table, saved: no second scan of the 262k vocabulary.
-        decoder._VOCABULARIES[id(tokenizer)] = vocabulary
         _loaded[str(target)] = (model, tokenizer)
         return model, tokenizer

@@ -318,8 +318,12 @@ def grammar_vocabulary(tokenizer: Any) -> dict[int, str]:
 
     Gemma splits digits into single tokens, so a token is either a digit or a piece of the
     literal text around the numbers; every substring of the sample texts up to the longest
-    token's length is looked up.
+    token's length is looked up. A tokenizer that carries the table already (`call_vocabulary`,
+    saved with a derived runtime) is trusted and not scanned.
     """
+    saved = getattr(tokenizer, "call_vocabulary", None)
+    if saved:
+        return saved
     key = id(tokenizer)
     if key in _VOCABULARIES:  # the scan takes a second or two; once per tokenizer is enough
         return _VOCABULARIES[key]

@@ -6,6 +6,7 @@ Real files throughout: the cached base model, the shipped adapter, the suites.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot.backends.lean_model import derived_key
+from copilot.backends.lean_model import STALE_DAYS, derived_key, prune
 from copilot.backends.lean_tokenizer import CompactBPE, save
 
 pytestmark = pytest.mark.model
@@ -106,3 +107,20 @@ def test_the_lean_runtime_is_int8_from_transformers_and_loads_without_it(local_m
         "reject_request()",
         'land_drone(location="home_base")',
     ]
+
+
+def test_prune_deletes_only_derived_runtimes_unused_for_weeks(tmp_path):
+    day = 86400
+    now = 1_000 * day
+    folders = {}
+    for name, age_days in (("fresh", 1), ("old", STALE_DAYS + 1), ("kept", 100), ("x.tmp9", 30)):
+        folder = tmp_path / name
+        folder.mkdir()
+        if not name.endswith("tmp9"):
+            (folder / "meta.json").write_text("{}")
+            os.utime(folder / "meta.json", (now - age_days * day, now - age_days * day))
+        os.utime(folder, (now - age_days * day, now - age_days * day))
+        folders[name] = folder
+    gone = prune(tmp_path, keep=folders["kept"], now=now)
+    assert sorted(p.name for p in gone) == ["old", "x.tmp9"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "kept"]

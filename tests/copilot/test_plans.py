@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from copilot import MAX_PLAN, Completion, Copilot, OpenAIBackend, ReplayBackend, plan_error
+from copilot.catalog import tools
 from copilot.decoding.grammar import COMPLETE, DEAD, PARTIAL, CallGrammar
 from copilot.serve import create_app, running_server
 from simulator.core import DroneSim
@@ -131,7 +132,9 @@ def served(recording: Path):
 def test_the_official_client_receives_a_three_call_plan(served: str):
     client = openai.OpenAI(base_url=served, api_key="unused")
     response = client.chat.completions.create(
-        model="drone-test", messages=ask("take off to 30 m, fly forward 50 m and snap a photo")
+        model="drone-test",
+        messages=ask("take off to 30 m, fly forward 50 m and snap a photo"),
+        tools=tools(),
     )
     choice = response.choices[0]
     assert choice.finish_reason == "tool_calls"
@@ -155,6 +158,7 @@ def test_parallel_tool_calls_false_gets_no_plan(served: str):
     response = client.chat.completions.create(
         model="drone-test",
         messages=ask("take off to 30 m, fly forward 50 m and snap a photo"),
+        tools=tools(),
         parallel_tool_calls=False,
     )
     choice = response.choices[0]
@@ -165,11 +169,13 @@ def test_parallel_tool_calls_false_gets_no_plan(served: str):
 def test_a_bad_plan_is_answered_in_text_and_the_server_goes_on(served: str):
     client = openai.OpenAI(base_url=served, api_key="unused")
     for prompt, says in (("five things", "at most 4"), ("take off and refuse", "stand alone")):
-        choice = client.chat.completions.create(model="drone-test", messages=ask(prompt)).choices[0]
+        choice = client.chat.completions.create(
+            model="drone-test", messages=ask(prompt), tools=tools()
+        ).choices[0]
         assert choice.finish_reason == "stop" and not choice.message.tool_calls
         assert says in choice.message.content
     ok = client.chat.completions.create(
-        model="drone-test", messages=ask("fly forward 50 m then snap a photo")
+        model="drone-test", messages=ask("fly forward 50 m then snap a photo"), tools=tools()
     )
     assert len(ok.choices[0].message.tool_calls) == 2
 
