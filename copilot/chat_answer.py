@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from copilot.backends.base import Backend, Completion
@@ -51,10 +52,20 @@ def refusal(request: ChatRequest) -> tuple[str, str] | None:
     return None
 
 
-def answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
-    """The `chat.completion` body answering `request` with `backend`."""
+def answer(
+    request: ChatRequest,
+    backend: Backend,
+    *,
+    request_id: str | None = None,
+    on_text: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The `chat.completion` body answering `request` with `backend`.
+
+    `request_id` names the answer (a stream sends it before the answer exists); `on_text` hears
+    the output text grow, where the backend is our decoder (`copilot.streaming` uses it).
+    """
     messages = [m.model_dump(exclude_none=True) for m in request.messages]
-    request_id = uuid.uuid4().hex
+    request_id = request_id or uuid.uuid4().hex
     closing = finished_turn_text(messages)
     if closing is not None:
         return _text_body(Completion(), closing, request, backend, request_id)
@@ -64,7 +75,7 @@ def answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
     in_words = choice == "none" or not offered or not names
     if isinstance(choice, NamedToolChoice) and choice.function.name in FUNCTION_NAMES:
         names = frozenset({choice.function.name})
-    completion = _complete(request, backend, messages, None if in_words else names)
+    completion = _complete(request, backend, messages, None if in_words else names, on_text)
     if in_words:
         text = plan_in_words(completion.calls) if completion.calls else _why(completion)
         return _text_body(completion, text, request, backend, request_id)
@@ -84,7 +95,11 @@ def answer(request: ChatRequest, backend: Backend) -> dict[str, Any]:
 
 
 def _complete(
-    request: ChatRequest, backend: Backend, messages: list[dict[str, Any]], names: Any
+    request: ChatRequest,
+    backend: Backend,
+    messages: list[dict[str, Any]],
+    names: Any,
+    on_text: Callable[[str], None] | None = None,
 ) -> Completion:
     max_calls = None if request.parallel_tool_calls else 1
     tools = [t.model_dump(exclude_none=True) for t in request.tools or []]
@@ -94,7 +109,13 @@ def _complete(
         return backend.complete(messages, tools, max_calls=max_calls)
     strict = request.tool_choice not in (None, "auto")
     return backend.complete(  # type: ignore[call-arg]
-        messages, tools, max_calls=max_calls, names=names, strict=strict, max_new_tokens=budget
+        messages,
+        tools,
+        max_calls=max_calls,
+        names=names,
+        strict=strict,
+        max_new_tokens=budget,
+        on_text=on_text,
     )
 
 

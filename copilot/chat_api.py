@@ -87,6 +87,10 @@ class NamedToolChoice(_Strict):
     function: NamedFunction
 
 
+class StreamOptions(_Strict):
+    include_usage: bool | None = None  # a last chunk with the usage
+
+
 class ChatRequest(_Strict):
     """A chat completions request. `messages` and `model` are required, as in OpenAI's API."""
 
@@ -96,6 +100,7 @@ class ChatRequest(_Strict):
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool = True  # false: at most one call, no plan
     stream: bool | None = None
+    stream_options: StreamOptions | None = None
     n: Annotated[int, Field(ge=1, le=1)] | None = None  # this server writes one choice
     max_tokens: PositiveInt | None = None
     max_completion_tokens: PositiveInt | None = None

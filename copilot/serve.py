@@ -8,7 +8,10 @@ Endpoints: `POST /v1/chat/completions` (with `tools`, `tool_choice`, `parallel_t
 and `GET /v1/models/{id}`. A plan comes back as several `tool_calls` in one message, in order;
 `parallel_tool_calls: false` asks for one call at most. A model that cannot produce a valid call
 answers with text content instead of tool calls (finish_reason "stop"); so does a finished turn
-(the last message a tool result). Streaming is refused with a 400 (not built yet).
+(the last message a tool result). `stream: true` answers with server-sent events of
+`chat.completion.chunk` objects in OpenAI's shape (`stream_options.include_usage` adds the usage
+chunk); the role chunk leaves at once, and the answer, computed as without streaming, follows
+when it is final (why, and the events: `copilot.streaming`).
 
 Who may call it: with `--api-key` (or DRONE_COPILOT_API_KEY) every request needs
 `Authorization: Bearer KEY`, as vLLM and llama.cpp's server ask; without a key the server only
@@ -16,7 +19,8 @@ binds to a loopback address. A POST must say `Content-Type: application/json` (4
 cross-site form or `text/plain` POST from a web page cannot drive the drone.
 
 Bad requests get an OpenAI-style error body (`{"error": {"message", "type", "param", "code"}}`)
-with a 4xx status naming the field: the request's fields are checked by `copilot.chat_api`.
+with a 4xx status naming the field: the body is read by `copilot.request_body`, its fields
+checked by `copilot.chat_api`.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import logging
 import os
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,42 +41,20 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from copilot import streaming
+from copilot.admission import MAX_CONCURRENCY, MAX_QUEUE, Busy, Gate
 from copilot.backends.base import Backend
 from copilot.backends.local import MAX_PROMPT_CHARS
 from copilot.chat_answer import answer, refusal
-from copilot.chat_api import MAX_NESTING, ChatRequest, nesting, openapi_schemas
+from copilot.chat_api import ChatRequest, openapi_schemas
 from copilot.redaction import remember
+from copilot.request_body import ApiError, error_response, field_name, read_json, validated
 
-MAX_BODY_BYTES = 1_000_000
 API_KEY_ENV = "DRONE_COPILOT_API_KEY"
 log = logging.getLogger("copilot.serve")
-
-
-class ApiError(Exception):
-    """An OpenAI-style error answer."""
-
-    def __init__(
-        self, status: int, message: str, kind: str = "invalid_request_error", **extra: Any
-    ):
-        super().__init__(message)
-        self.status, self.message, self.kind, self.extra = status, message, kind, extra
-
-
-def _error(
-    status: int,
-    message: str,
-    kind: str,
-    param: str | None = None,
-    code: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _check(request: ChatRequest, served: list[str]) -> None:
@@ -97,65 +80,13 @@ def _check(request: ChatRequest, served: list[str]) -> None:
             param="messages",
             code="context_length_exceeded",
         )
-    if request.stream:
-        raise ApiError(400, "streaming is not supported; send stream=false", param="stream")
+    if request.stream_options is not None and not request.stream:
+        raise ApiError(
+            400, "stream_options is only allowed with stream=true", param="stream_options"
+        )
     refused = refusal(request)
     if refused:
         raise ApiError(400, refused[1], param=refused[0])
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    """A pydantic error location as OpenAI names a field: `messages[0].content`."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not any(c in str(part) for c in "[]()"):  # skip union branch names
-            out += f".{part}" if out else str(part)
-    return out or "body"
-
-
-def _parse(body: bytes) -> ChatRequest:
-    """The request body as a `ChatRequest`, or `ApiError` naming what is wrong."""
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, f"the request body is not UTF-8 (byte {exc.start})") from None
-    except RecursionError:
-        raise ApiError(400, f"the request body nests deeper than {MAX_NESTING} levels") from None
-    except ValueError as exc:
-        raise ApiError(400, f"the request body is not JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "the request body must be a JSON object")
-    if nesting(payload) > MAX_NESTING:
-        raise ApiError(400, f"the request body nests deeper than {MAX_NESTING} levels")
-    try:
-        return ChatRequest.model_validate(payload)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = _field(first["loc"])
-        raise ApiError(400, f"{where}: {first['msg']}", param=where) from None
-
-
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
-
-
-async def _read_body(request: Request) -> bytes:
-    """The body, refused (413) past `MAX_BODY_BYTES` before it is all read."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _key_checker(api_key: str | None):
@@ -178,25 +109,34 @@ def _key_checker(api_key: str | None):
 
 
 def create_app(
-    backend: Backend, model_name: str | None = None, api_key: str | None = None
+    backend: Backend,
+    model_name: str | None = None,
+    api_key: str | None = None,
+    *,
+    max_concurrency: int = MAX_CONCURRENCY,
+    max_queue: int = MAX_QUEUE,
 ) -> FastAPI:
     """The FastAPI app serving `backend` under `model_name` (default: the backend's name).
 
-    With `api_key`, every request needs `Authorization: Bearer <api_key>`.
+    With `api_key`, every request needs `Authorization: Bearer <api_key>`. `max_concurrency`
+    answers are computed at once, `max_queue` more wait their turn in order, and one more is
+    refused with a 429 (`copilot.admission`); the gate is `app.state.gate`.
     """
     served = [model_name or backend.name]
     remember(api_key)
+    gate = Gate(max_concurrency, max_queue)
     app = FastAPI(
         title="drone-copilot",
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(_key_checker(api_key))],
     )
+    app.state.gate = gate
 
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def _apierror_response(_: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return _error(
+        return error_response(
             exc.status,
             exc.message,
             exc.kind,
@@ -205,20 +145,29 @@ def create_app(
             headers,
         )
 
+    @app.exception_handler(Busy)
+    async def _busy(_: Request, exc: Busy) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)}
+        return error_response(429, str(exc), "rate_limit_error", None, "server_busy", headers)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        return _error(400, f"{_field(first['loc'])}: {first['msg']}", "invalid_request_error")
+        return error_response(
+            400, f"{field_name(first['loc'])}: {first['msg']}", "invalid_request_error"
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-        return _error(exc.status_code, str(exc.detail), kind, headers=exc.headers)
+        return error_response(exc.status_code, str(exc.detail), kind, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
-        return _error(500, "the server failed on this request; it is logged", "server_error")
+        return error_response(
+            500, "the server failed on this request; it is logged", "server_error"
+        )
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, _: ClientDisconnect) -> Response:
@@ -257,16 +206,21 @@ def create_app(
             }
         },
     )
-    async def chat(request: Request) -> JSONResponse:
-        if not _is_json(request.headers.get("content-type", "")):
-            raise ApiError(
-                415,
-                "send the request as JSON, with the header 'Content-Type: application/json'",
-                code="unsupported_media_type",
-            )
-        parsed = _parse(await _read_body(request))
+    async def chat(request: Request) -> Response:
+        parsed = validated(ChatRequest, await read_json(request))
         _check(parsed, served)
-        return JSONResponse(await run_in_threadpool(answer, parsed, backend))
+        turn = gate.enter()  # a 429 here, before any stream starts
+        if not parsed.stream:
+            return JSONResponse(await gate.run(turn, answer, parsed, backend))
+        request_id = uuid.uuid4().hex
+        task, heard = streaming.start(
+            lambda on_text: gate.run(
+                turn, answer, parsed, backend, request_id=request_id, on_text=on_text
+            )
+        )
+        head = streaming.chunk_head(request_id, parsed.model, backend.identity, int(time.time()))
+        usage = bool(parsed.stream_options and parsed.stream_options.include_usage)
+        return streaming.event_stream(streaming.chat_events(head, task, heard, usage))
 
     _document(app)
     return app

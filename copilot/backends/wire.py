@@ -75,17 +75,27 @@ def chat_completion(
         message["content"] = f"{completion.raw}\n# not run: {why}" if completion.raw else why
         finish = "stop"
     return {
-        "id": f"chatcmpl-{request_id}",
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "system_fingerprint": identity[:64],
+        **completion_head(request_id, model, identity, created),
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
         "usage": {
             "prompt_tokens": completion.prompt_tokens,
             "completion_tokens": completion.completion_tokens,
             "total_tokens": completion.total_tokens,
         },
+    }
+
+
+def completion_head(
+    request_id: str, model: str, identity: str, created: int, kind: str = "chat.completion"
+) -> dict[str, Any]:
+    """The fields that name an answer; a stream's chunks (`kind` "chat.completion.chunk") share
+    them with the answer they carry."""
+    return {
+        "id": f"chatcmpl-{request_id}",
+        "object": kind,
+        "created": created,
+        "model": model,
+        "system_fingerprint": identity[:64],
     }
 
 
