@@ -35,7 +35,7 @@ HEADLINE_SECTIONS = ("accuracy",)  # in the README whole (local-base beside loca
 FULL_ONLY_SECTIONS = ("finetune", "reliability")  # only in docs/results.md
 SECTIONS = [
     "accuracy", "checks", "backends", "runtimes", "finetune", "data", "evaluation", "simulator",
-    "reliability",
+    "reliability", "clients",
 ]  # fmt: skip
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "  python -m bench                         # the full run (< 30 min on 2 cores)\n"
         "  python -m bench --only simulator data   # some sections\n"
         "  python -m bench --only reliability --output /tmp/r.json   # parser, server, kills, faults\n"
+        "  python -m bench --only clients          # client frameworks against the server\n"
         "  python -m bench --model gpt-4o-mini     # add a model to the accuracy rows\n"
         "  python -m bench --readme                # README table from bench/results.json\n",
     )

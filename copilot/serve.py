@@ -13,6 +13,11 @@ answers with text content instead of tool calls (finish_reason "stop"); so does 
 chunk); the role chunk leaves at once, and the answer, computed as without streaming, follows
 when it is final (why, and the events: `copilot.streaming`).
 
+How many at once: `--max-concurrency N` answers are computed together (default 1: the local
+model decodes one request at a time), `--max-queue M` more wait in arrival order (default 16),
+and a request past those gets a 429 (`rate_limit_error`) with a `Retry-After` header
+(`copilot.admission`).
+
 Who may call it: with `--api-key` (or DRONE_COPILOT_API_KEY) every request needs
 `Authorization: Bearer KEY`, as vLLM and llama.cpp's server ask; without a key the server only
 binds to a loopback address. A POST must say `Content-Type: application/json` (415 otherwise), so a
@@ -287,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="examples:\n"
         "  python -m copilot.serve --model local-ft --port 8000\n"
         "  python -m copilot.serve --model local-base --base-model ~/models/qwen2.5-0.5b\n"
+        "  python -m copilot.serve --model gpt-4o-mini --max-concurrency 8 --max-queue 64\n"
         '  python -m copilot.serve --host 0.0.0.0 --api-key "$(openssl rand -hex 16)"\n'
         "then: OPENAI_BASE_URL=http://127.0.0.1:8000/v1 python -m evaluation --model local-ft",
     )
@@ -296,12 +302,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-model", help="a transformers folder or GGUF file (local models)")
     parser.add_argument("--base-url", help="serve another OpenAI-compatible server's model")
     parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=MAX_CONCURRENCY,
+        help=f"answers computed at once (default {MAX_CONCURRENCY}: the local model decodes one "
+        "request at a time; more helps a --base-url model)",
+    )
+    parser.add_argument(
+        "--max-queue",
+        type=int,
+        default=MAX_QUEUE,
+        help=f"requests that may wait, in arrival order, for a slot (default {MAX_QUEUE}); "
+        "one more is answered 429 with a Retry-After header",
+    )
+    parser.add_argument(
         "--api-key",
         default=os.environ.get(API_KEY_ENV) or None,
         help=f"require 'Authorization: Bearer KEY' on every request (default: ${API_KEY_ENV}); "
         "needed to listen on anything but a loopback address",
     )
     args = parser.parse_args(argv)
+    if args.max_concurrency < 1 or args.max_queue < 0:
+        parser.error("--max-concurrency must be at least 1 and --max-queue at least 0")
     if not args.api_key and not is_loopback(args.host):
         print(
             f"error: refusing to listen on {args.host} without an API key: anyone who can reach "
@@ -330,7 +352,13 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    app = create_app(backend, args.model, api_key=args.api_key)
+    app = create_app(
+        backend,
+        args.model,
+        api_key=args.api_key,
+        max_concurrency=args.max_concurrency,
+        max_queue=args.max_queue,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
