@@ -150,37 +150,35 @@ class Responses:
         ]
 
     def loop(self, prompt: str) -> tuple[list[Call], str]:
-        items: list[dict[str, Any]] = [_user(prompt)]
+        items: list[Any] = [_user(prompt)]
         ran = []
         for _ in range(MAX_TURNS):
             response = self._response(items)
             calls = [o for o in response.output if o.type == "function_call"]
             if not calls:
                 return ran, response.output_text
+            items += response.output  # OpenAI's pattern: the output items go back as they came
             for c in calls:
                 ran.append((c.name, _arguments(c.arguments)))
-                items.append(
-                    {
-                        "type": "function_call",
-                        "call_id": c.call_id,
-                        "name": c.name,
-                        "arguments": c.arguments,
-                    }
-                )
-                items.append(
-                    {"type": "function_call_output", "call_id": c.call_id, "output": "accepted"}
-                )
+                done = {"call_id": c.call_id, "output": "accepted"}
+                items.append({"type": "function_call_output", **done})
         raise AssertionError(f"no text after {MAX_TURNS} turns")
 
 
 class LangChain:
-    """langchain-openai's `ChatOpenAI` with the catalogue bound as tools."""
+    """langchain-openai's `ChatOpenAI` with the catalogue bound as tools, over chat completions
+    or (`use_responses_api=True`) the Responses API."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, responses: bool = False) -> None:
         from langchain_openai import ChatOpenAI
 
         self.llm = ChatOpenAI(
-            base_url=url, api_key="unused", model=MODEL, max_retries=0, timeout=TIMEOUT_S
+            base_url=url,
+            api_key="unused",
+            model=MODEL,
+            max_retries=0,
+            timeout=TIMEOUT_S,
+            use_responses_api=responses,
         )
 
     def ask(
@@ -352,6 +350,11 @@ CLIENTS: dict[str, tuple[str, str, Callable[[str], Probe]]] = {
     "openai (chat completions)": ("openai", "openai", openai_chat),
     "openai (Responses)": ("openai", "openai", Responses),
     "langchain-openai": ("langchain-openai", "langchain_openai", LangChain),
+    "langchain-openai (use_responses_api=True)": (
+        "langchain-openai",
+        "langchain_openai",
+        functools.partial(LangChain, responses=True),
+    ),
     "openai-agents (chat completions model)": (
         "openai-agents",
         "agents",
