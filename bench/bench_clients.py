@@ -3,14 +3,16 @@
     python -m bench --only clients --output /tmp/clients.json
 
 The server (`copilot.serve` over the real `local-ft` model, on loopback) is started once; each
-client that is installed is driven the way its users drive it, through five features:
+client that is installed is driven the way its users drive it, through six features:
 
 - call: the catalogue's tools and "take off to 30 metres" give takeoff_drone(altitude=30);
 - streaming: the same request streamed, the chunks assembled by the client into the same call;
 - tool_choice: a named function forced ("turn the lights on", set_drone_lighting);
 - agent loop: the client runs the tool, sends its result back and the server ends the turn with
   text; the tool ran once and no turn limit was hit;
-- content parts: the user's message as a list of text parts.
+- content parts: the user's message as a list of text parts;
+- one call a turn: the agent loop with `parallel_tool_calls: false` and a two-step command ("take
+  off to 30 metres then turn the lights on"): both steps run, one a turn, then the turn ends.
 
 Each cell passes or fails (with a one-line reason), or is skipped when the client is not
 installed. The table is printed and written into docs/clients.md between its markers. The
@@ -37,7 +39,9 @@ from copilot.serve import create_app, running_server
 
 PROMPT, EXPECTED = "take off to 30 metres", [("takeoff_drone", {"altitude": 30})]
 NAMED_PROMPT, NAMED = "turn the lights on", [("set_drone_lighting", {"mode": "on"})]
-FEATURES = ("call", "streaming", "tool_choice", "agent loop", "content parts")
+PLAN_PROMPT = "take off to 30 metres then turn the lights on"
+PLAN = [*EXPECTED, *NAMED]
+FEATURES = ("call", "streaming", "tool_choice", "agent loop", "content parts", "one call a turn")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "clients.md"
 BEGIN, END = "<!-- clients:begin -->", "<!-- clients:end -->"
 MARKS = {"pass": "✓", "fail": "✗", "skip": "–"}
@@ -53,8 +57,8 @@ def _expect(calls: list[Call], expected: list[Call]) -> None:
         raise AssertionError(f"expected {_show(expected)}, got {_show(calls)}")
 
 
-def _ended(ran: list[Call], text: str) -> None:
-    _expect(ran, EXPECTED)
+def _ended(ran: list[Call], text: str, expected: list[Call] = EXPECTED) -> None:
+    _expect(ran, expected)
     if not text.strip():
         raise AssertionError("the turn ended without text")
 
@@ -80,6 +84,7 @@ def cells(probe: Probe) -> dict[str, dict[str, str]]:
         "tool_choice": lambda: _expect(probe.ask(NAMED_PROMPT, choice=NAMED[0][0]), NAMED),
         "agent loop": lambda: _ended(*probe.loop(PROMPT)),
         "content parts": lambda: _expect(probe.ask(PROMPT, parts=True), EXPECTED),
+        "one call a turn": lambda: _ended(*probe.loop(PLAN_PROMPT, parallel=False), PLAN),
     }
     out = {}
     for feature, check in checks.items():

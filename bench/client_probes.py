@@ -34,8 +34,9 @@ class Probe(Protocol):
     ) -> list[Call]:
         """The tool calls the answer to `prompt` holds, as the client reports them."""
 
-    def loop(self, prompt: str) -> tuple[list[Call], str]:
-        """The client's own tool loop: the calls it ran and the text the turn ended with."""
+    def loop(self, prompt: str, parallel: bool = True) -> tuple[list[Call], str]:
+        """The client's own tool loop: the calls it ran and the text the turn ended with; with
+        `parallel=False` it sends `parallel_tool_calls: false` (one call a turn)."""
 
 
 def _user(prompt: str, parts: bool = False, kind: str = "text") -> dict[str, Any]:
@@ -53,8 +54,12 @@ class ChatCompletions:
     def __init__(self, create: Callable[..., Any], assemble: Callable[[Iterable[Any]], Any]):
         self.create, self.assemble = create, assemble
 
-    def _message(self, messages: list[dict[str, Any]], stream: bool, choice: str | None) -> Any:
+    def _message(
+        self, messages: list[dict[str, Any]], stream: bool, choice: str | None, parallel: bool
+    ) -> Any:
         kwargs: dict[str, Any] = {"messages": messages, "tools": tools()}
+        if not parallel:
+            kwargs["parallel_tool_calls"] = False
         if choice:
             kwargs["tool_choice"] = {"type": "function", "function": {"name": choice}}
         if stream:
@@ -64,15 +69,15 @@ class ChatCompletions:
     def ask(
         self, prompt: str, parts: bool = False, stream: bool = False, choice: str | None = None
     ) -> list[Call]:
-        message = self._message([_user(prompt, parts)], stream, choice)
+        message = self._message([_user(prompt, parts)], stream, choice, parallel=True)
         return [
             (c.function.name, _arguments(c.function.arguments)) for c in message.tool_calls or []
         ]
 
-    def loop(self, prompt: str) -> tuple[list[Call], str]:
+    def loop(self, prompt: str, parallel: bool = True) -> tuple[list[Call], str]:
         messages, ran = [_user(prompt)], []
         for _ in range(MAX_TURNS):
-            message = self._message(messages, stream=False, choice=None)
+            message = self._message(messages, stream=False, choice=None, parallel=parallel)
             if not message.tool_calls:
                 return ran, message.content or ""
             sent = [
@@ -131,8 +136,12 @@ class Responses:
         )
         self.tools = [{"type": "function", "strict": False, **t["function"]} for t in tools()]
 
-    def _response(self, items: Any, stream: bool = False, choice: str | None = None) -> Any:
+    def _response(
+        self, items: Any, stream: bool = False, choice: str | None = None, parallel: bool = True
+    ) -> Any:
         kwargs: dict[str, Any] = {"model": MODEL, "input": items, "tools": self.tools}
+        if not parallel:
+            kwargs["parallel_tool_calls"] = False
         if choice:
             kwargs["tool_choice"] = {"type": "function", "name": choice}
         if not stream:
@@ -149,11 +158,11 @@ class Responses:
             (o.name, _arguments(o.arguments)) for o in response.output if o.type == "function_call"
         ]
 
-    def loop(self, prompt: str) -> tuple[list[Call], str]:
+    def loop(self, prompt: str, parallel: bool = True) -> tuple[list[Call], str]:
         items: list[Any] = [_user(prompt)]
         ran = []
         for _ in range(MAX_TURNS):
-            response = self._response(items)
+            response = self._response(items, parallel=parallel)
             calls = [o for o in response.output if o.type == "function_call"]
             if not calls:
                 return ran, response.output_text
@@ -194,10 +203,11 @@ class LangChain:
             message = bound.invoke(messages)
         return [(c["name"], c["args"]) for c in message.tool_calls]
 
-    def loop(self, prompt: str) -> tuple[list[Call], str]:
+    def loop(self, prompt: str, parallel: bool = True) -> tuple[list[Call], str]:
         from langchain_core.messages import HumanMessage, ToolMessage
 
-        bound, ran = self.llm.bind_tools(tools()), []
+        one_a_turn = {} if parallel else {"parallel_tool_calls": False}
+        bound, ran = self.llm.bind_tools(tools(), **one_a_turn), []
         messages: list[Any] = [HumanMessage(content=prompt)]
         for _ in range(MAX_TURNS):
             message = bound.invoke(messages)
@@ -221,7 +231,9 @@ class Agents:
         logging.getLogger("openai.agents").setLevel(logging.CRITICAL)  # failures are the cells'
         self.url, self.responses = url, responses
 
-    async def _run(self, items: Any, stream: bool, choice: str | None, stop: bool) -> Any:
+    async def _run(
+        self, items: Any, stream: bool, choice: str | None, stop: bool, parallel: bool = True
+    ) -> Any:
         from agents import (
             Agent,
             FunctionTool,
@@ -258,7 +270,9 @@ class Agents:
                 name="pilot",
                 model=model,
                 tools=[function_tool(t["function"]) for t in tools()],
-                model_settings=ModelSettings(tool_choice=choice),
+                model_settings=ModelSettings(
+                    tool_choice=choice, parallel_tool_calls=None if parallel else False
+                ),
                 tool_use_behavior="stop_on_first_tool" if stop else "run_llm_again",
             )
             if stream:
@@ -275,8 +289,8 @@ class Agents:
         items = [_user(prompt, True, "input_text")] if parts else prompt
         return asyncio.run(self._run(items, stream, choice, stop=True))[0]
 
-    def loop(self, prompt: str) -> tuple[list[Call], str]:
-        return asyncio.run(self._run(prompt, stream=False, choice=None, stop=False))
+    def loop(self, prompt: str, parallel: bool = True) -> tuple[list[Call], str]:
+        return asyncio.run(self._run(prompt, False, None, stop=False, parallel=parallel))
 
 
 class Inspect:
@@ -290,7 +304,9 @@ class Inspect:
         if responses:  # the two providers name their streaming argument differently
             self.model, self.stream_arg = f"openai/{MODEL}", "streaming"
 
-    def _eval(self, prompt: str, parts: bool, stream: bool, choice: str | None, loop: bool):
+    def _eval(
+        self, prompt: str, parts: bool, stream: bool, choice: str | None, loop: bool, parallel=True
+    ):
         from inspect_ai import Task
         from inspect_ai import eval as inspect_eval
         from inspect_ai.dataset import Sample
@@ -318,7 +334,10 @@ class Inspect:
                 [tool_def(t["function"]) for t in tools()],
                 tool_choice=ToolFunction(choice) if choice else "auto",
             ),
-            generate(tool_calls="loop" if loop else "none"),
+            generate(
+                tool_calls="loop" if loop else "none",
+                parallel_tool_calls=None if parallel else False,
+            ),
         ]
         with tempfile.TemporaryDirectory() as logs:  # the samples are read back from the log
             log = inspect_eval(
@@ -338,8 +357,8 @@ class Inspect:
         last = self._eval(prompt, parts, stream, choice, loop=False)[1][-1]
         return [(c.function, c.arguments) for c in getattr(last, "tool_calls", None) or []]
 
-    def loop(self, prompt: str) -> tuple[list[Call], str]:
-        ran, messages = self._eval(prompt, False, False, None, loop=True)
+    def loop(self, prompt: str, parallel: bool = True) -> tuple[list[Call], str]:
+        ran, messages = self._eval(prompt, False, False, None, loop=True, parallel=parallel)
         if getattr(messages[-1], "tool_calls", None):
             raise AssertionError(f"the eval stopped on tool calls after {len(messages)} messages")
         return ran, messages[-1].text

@@ -13,6 +13,7 @@ import operator
 import pytest
 from agents import (
     Agent,
+    ModelSettings,
     OpenAIChatCompletionsModel,
     OpenAIResponsesModel,
     Runner,
@@ -101,6 +102,38 @@ def test_an_agent_over_the_responses_api_runs_the_tool_once_and_ends(url):
     altitudes, result = fly(url, OpenAIResponsesModel)
     assert altitudes == [30]
     assert "accepted" in result.final_output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="server bug: with parallel_tool_calls=false the first step is called, then the tool "
+    "result ends the turn with text and the plan's other steps are never asked for",
+)
+def test_an_agent_with_parallel_tool_calls_off_runs_every_step_of_a_plan(url):
+    ran: list[str] = []
+
+    @function_tool
+    def takeoff_drone(altitude: int) -> str:
+        """Take off and climb to `altitude` metres."""
+        ran.append(f"takeoff_drone({altitude})")
+        return "accepted"
+
+    @function_tool
+    def set_drone_lighting(mode: str) -> str:
+        """Set the lights: on, off, blink or sos."""
+        ran.append(f"set_drone_lighting({mode})")
+        return "accepted"
+
+    agent = Agent(
+        name="pilot",
+        tools=[takeoff_drone, set_drone_lighting],
+        model=OpenAIChatCompletionsModel(
+            model="local-ft", openai_client=AsyncOpenAI(base_url=url, api_key="unused")
+        ),
+        model_settings=ModelSettings(parallel_tool_calls=False),  # one call a turn
+    )
+    Runner.run_sync(agent, "take off to 30 metres then turn the lights on")
+    assert ran == ["takeoff_drone(30)", "set_drone_lighting(on)"]
 
 
 def test_litellm_with_the_openai_prefix(url, monkeypatch):
