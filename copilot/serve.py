@@ -4,14 +4,18 @@
     DRONE_COPILOT_API_KEY=secret python -m copilot.serve --host 0.0.0.0   # reachable, with a key
 
 Endpoints: `POST /v1/chat/completions` (with `tools`, `tool_choice`, `parallel_tool_calls`,
-`max_tokens` and `usage`; how a request is answered is `copilot.chat_answer`), `GET /v1/models`
-and `GET /v1/models/{id}`. A plan comes back as several `tool_calls` in one message, in order;
+`max_tokens`, `usage` and `stream`; how a request is answered is `copilot.chat_answer`),
+`POST /v1/responses` (the Responses API as the Agents SDK and inspect_ai use it, answered by the
+same logic; what it reads and refuses, `store` and `previous_response_id` among them:
+`copilot.responses_api`), `GET /v1/models` and `GET /v1/models/{id}`. A plan comes back as
+several `tool_calls` in one message (several `function_call` items), in order;
 `parallel_tool_calls: false` asks for one call at most. A model that cannot produce a valid call
 answers with text content instead of tool calls (finish_reason "stop"); so does a finished turn
 (the last message a tool result). `stream: true` answers with server-sent events of
 `chat.completion.chunk` objects in OpenAI's shape (`stream_options.include_usage` adds the usage
-chunk); the role chunk leaves at once, and the answer, computed as without streaming, follows
-when it is final (why, and the events: `copilot.streaming`).
+chunk), and on `/v1/responses` with OpenAI's `response.*` events; the first event leaves at
+once, and the answer, computed as without streaming, follows when it is final (why, and the
+events: `copilot.streaming`).
 
 How many at once: `--max-concurrency N` answers are computed together (default 1: the local
 model decodes one request at a time), `--max-queue M` more wait in arrival order (default 16),
@@ -49,7 +53,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from copilot import streaming
+from copilot import responses_api, streaming
 from copilot.admission import MAX_CONCURRENCY, MAX_QUEUE, Busy, Gate
 from copilot.backends.base import Backend
 from copilot.backends.local import MAX_PROMPT_CHARS
@@ -199,6 +203,14 @@ def create_app(
             )
         return {"id": model_id, "object": "model", "created": 0, "owned_by": "drone-copilot"}
 
+    def answering(turn: Any, parsed: ChatRequest, request_id: str) -> tuple[Any, Any]:
+        """Start a streamed answer now: the task computing it and the decoder's progress."""
+        return streaming.start(
+            lambda on_text: gate.run(
+                turn, answer, parsed, backend, request_id=request_id, on_text=on_text
+            )
+        )
+
     body_schema, _ = openapi_schemas()
     body_schema["properties"]["model"] = {"type": "string", "enum": served, "title": "Model"}
 
@@ -218,14 +230,29 @@ def create_app(
         if not parsed.stream:
             return JSONResponse(await gate.run(turn, answer, parsed, backend))
         request_id = uuid.uuid4().hex
-        task, heard = streaming.start(
-            lambda on_text: gate.run(
-                turn, answer, parsed, backend, request_id=request_id, on_text=on_text
-            )
-        )
+        task, heard = answering(turn, parsed, request_id)
         head = streaming.chunk_head(request_id, parsed.model, backend.identity, int(time.time()))
         usage = bool(parsed.stream_options and parsed.stream_options.include_usage)
         return streaming.event_stream(streaming.chat_events(head, task, heard, usage))
+
+    @app.post("/v1/responses")
+    async def responses(request: Request) -> Response:
+        wanted = validated(responses_api.ResponsesRequest, await read_json(request))
+        parsed = responses_api.chat_request(wanted)
+        try:
+            _check(parsed, served)
+        except ApiError as exc:  # the chat request's `messages` are this request's `input`
+            if exc.extra.get("param") == "messages":
+                exc.extra["param"] = "input"
+            raise
+        turn = gate.enter()
+        response_id, created = uuid.uuid4().hex, int(time.time())
+        if not wanted.stream:
+            body = await gate.run(turn, answer, parsed, backend, request_id=response_id)
+            return JSONResponse(responses_api.response_object(wanted, response_id, created, body))
+        task, heard = answering(turn, parsed, response_id)
+        events = responses_api.response_events(wanted, response_id, created, task, heard)
+        return streaming.event_stream(events)
 
     _document(app)
     return app
@@ -287,14 +314,17 @@ def is_loopback(host: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m copilot.serve",
-        description="Serve a drone copilot model over the OpenAI chat completions API.",
+        description="Serve a drone copilot model over OpenAI's chat completions and Responses "
+        "APIs (streaming included).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  python -m copilot.serve --model local-ft --port 8000\n"
         "  python -m copilot.serve --model local-base --base-model ~/models/qwen2.5-0.5b\n"
         "  python -m copilot.serve --model gpt-4o-mini --max-concurrency 8 --max-queue 64\n"
         '  python -m copilot.serve --host 0.0.0.0 --api-key "$(openssl rand -hex 16)"\n'
-        "then: OPENAI_BASE_URL=http://127.0.0.1:8000/v1 python -m evaluation --model local-ft",
+        "then: OPENAI_BASE_URL=http://127.0.0.1:8000/v1 python -m evaluation --model local-ft\n"
+        "  or: curl -N http://127.0.0.1:8000/v1/responses -H 'Content-Type: application/json' "
+        '-d \'{"model": "local-ft", "input": "take off to 30 m", "stream": true}\'',
     )
     parser.add_argument("--model", default="local-ft", help="a registry name (default local-ft)")
     parser.add_argument("--host", default="127.0.0.1")

@@ -34,7 +34,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from starlette.responses import StreamingResponse
@@ -95,7 +95,7 @@ def _quiet(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
-async def progress(task: asyncio.Task[Any], heard: asyncio.Queue) -> AsyncIterator[bytes]:
+async def _progress(task: asyncio.Task[Any], heard: asyncio.Queue) -> AsyncIterator[bytes]:
     """SSE comments, one per token decoded, until `task` is done."""
     tokens = 0
     while not task.done():
@@ -106,15 +106,6 @@ async def progress(task: asyncio.Task[Any], heard: asyncio.Queue) -> AsyncIterat
             yield f": {tokens} tokens decoded\n\n".encode()
         else:
             hearing.cancel()
-
-
-async def result(task: asyncio.Task[Any]) -> tuple[Any, bytes | None]:
-    """(the task's result, None), or (None, the error event to end the stream with)."""
-    try:
-        return await task, None
-    except Exception as exc:
-        log.error("a streamed answer failed: %s", exc, exc_info=exc)
-        return None, sse({"error": SERVER_ERROR})
 
 
 def chunk_head(request_id: str, model: str, identity: str, created: int) -> dict[str, Any]:
@@ -155,20 +146,39 @@ def answer_chunks(
         yield {**head, "choices": [], "usage": body["usage"]}
 
 
-async def chat_events(
+def chat_events(
     head: dict[str, Any],
     task: asyncio.Task[dict[str, Any]],
     heard: asyncio.Queue,
     include_usage: bool,
 ) -> AsyncIterator[bytes]:
     """The whole stream of one chat completion whose answer `task` computes."""
-    yield sse(role_chunk(head, include_usage))
-    async for comment in progress(task, heard):
+
+    def closing(body: dict[str, Any]) -> Iterator[bytes]:
+        for chunk in answer_chunks(body, head, include_usage):
+            yield sse(chunk)
+        yield DONE
+
+    return events([sse(role_chunk(head, include_usage))], task, heard, closing)
+
+
+async def events(
+    opening: list[bytes],
+    task: asyncio.Task[Any],
+    heard: asyncio.Queue,
+    closing: Callable[[Any], Iterable[bytes]],
+) -> AsyncIterator[bytes]:
+    """A stream: the `opening` events at once, a comment per token decoded while `task`
+    computes the answer, then the `closing` events that carry it (or an error event)."""
+    for event in opening:
+        yield event
+    async for comment in _progress(task, heard):
         yield comment
-    body, error = await result(task)
-    if error:
-        yield error
+    try:
+        body = await task
+    except Exception as exc:
+        log.error("a streamed answer failed: %s", exc, exc_info=exc)
+        yield sse({"error": SERVER_ERROR})
         return
-    for chunk in answer_chunks(body, head, include_usage):
-        yield sse(chunk)
-    yield DONE
+    for event in closing(body):
+        yield event

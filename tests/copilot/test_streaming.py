@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
-from copilot import ADAPTER_DIR, ReplayBackend, get_backend
 from copilot.catalog import tools
-from copilot.serve import create_app, running_server
 
 TAKEOFF = "takeoff_drone(altitude=30)"
 FORWARD = 'control_drone_movement(direction="forward", distance=50)'
@@ -31,15 +28,8 @@ MODEL = "drone-test"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):
-    path = Path(tmp_path_factory.mktemp("stream")) / "answers.jsonl"
-    lines = [
-        json.dumps({"prompt": p, "output": o, "prompt_tokens": 20, "completion_tokens": 9})
-        for p, o in ANSWERS.items()
-    ]
-    path.write_text("\n".join(lines))
-    with running_server(create_app(ReplayBackend(path), MODEL)) as url:
-        yield url
+def served(serve_recorded) -> str:
+    return serve_recorded(ANSWERS, MODEL)
 
 
 @pytest.fixture(scope="module")
@@ -184,23 +174,16 @@ def test_errors_before_the_stream_are_json(client):
 
 
 @pytest.mark.model
-def test_local_ft_sends_the_role_before_decoding_ends_and_the_same_answer(local_model):
-    if not (ADAPTER_DIR / "adapter_config.json").exists():
-        pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")
-    backend = get_backend("local-ft")
-    backend.load()
-    prompt = "take off to 30 metres and snap a photo"
-    with running_server(create_app(backend, "local-ft")) as url:
-        client = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
-        whole = client.chat.completions.create(
-            model="local-ft", messages=ask(prompt), tools=tools()
-        )
-        body = {"model": "local-ft", "messages": ask(prompt), "tools": tools(), "stream": True}
-        arrivals = []
-        with httpx.stream("POST", f"{url}/chat/completions", json=body, timeout=60) as response:
-            for line in response.iter_lines():
-                if line:
-                    arrivals.append((time.monotonic(), line))
+def test_local_ft_sends_the_role_before_decoding_ends_and_the_same_answer(local_ft_url):
+    prompt, url = "take off to 30 metres and snap a photo", local_ft_url
+    client = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
+    whole = client.chat.completions.create(model="local-ft", messages=ask(prompt), tools=tools())
+    body = {"model": "local-ft", "messages": ask(prompt), "tools": tools(), "stream": True}
+    arrivals = []
+    with httpx.stream("POST", f"{url}/chat/completions", json=body, timeout=60) as response:
+        for line in response.iter_lines():
+            if line:
+                arrivals.append((time.monotonic(), line))
     lines = [line for _, line in arrivals]
     first_call = next(i for i, line in enumerate(lines) if '"tool_calls"' in line)
     comments = [i for i, line in enumerate(lines) if line.startswith(": ")]
