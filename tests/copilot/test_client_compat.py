@@ -1,8 +1,9 @@
 """Client frameworks people build on, against the real server and the real `local-ft` model (one
 module-scoped server): LangChain's `ChatOpenAI` and the OpenAI Agents SDK over chat completions and
 the Responses API (the `test` extra), inspect_ai and litellm (the `compat` extra; skipped without
-it). A plan asked for one call a turn (`parallel_tool_calls: false`) stops after its first step:
-a server gap, pinned by a strict xfail.
+it). Two server gaps are pinned by strict xfails (docs/clients.md says more): a plan asked for
+one call a turn (`parallel_tool_calls: false`) stops after its first step, and a tool named like
+a catalogue function but with other parameters is sent the catalogue's arguments.
 
 The whole client x feature table is docs/clients.md (`python -m bench --only clients`).
 """
@@ -24,7 +25,7 @@ from agents import (
 )
 from langchain_core.messages import HumanMessage
 from langchain_openai import ChatOpenAI
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, BadRequestError
 
 from copilot import ADAPTER_DIR, get_backend, tools
 from copilot.serve import create_app, running_server
@@ -70,6 +71,25 @@ def test_langchain_streams_the_tool_call_in_chunks(llm):
 def test_langchain_content_parts_are_read_as_text(llm):
     message = HumanMessage(content=[{"type": "text", "text": TAKE_OFF}])
     assert langchain_calls(llm.bind_tools(tools()).invoke([message])) == TAKEOFF_30
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="server bug: an offered tool is matched by its name alone, so a takeoff_drone whose "
+    "parameters are not the catalogue's is sent the catalogue's arguments",
+)
+def test_a_tool_is_never_sent_arguments_its_parameters_do_not_name(llm):
+    feet = {"type": "object", "properties": {"height_feet": {"type": "integer"}}}
+    tool = {
+        "name": "takeoff_drone",
+        "description": "Take off to a height in feet.",
+        "parameters": feet,
+    }
+    try:
+        message = llm.bind_tools([{"type": "function", "function": tool}]).invoke(TAKE_OFF)
+    except BadRequestError:  # refusing the tool is an honest answer too
+        return
+    assert all(set(call["args"]) <= {"height_feet"} for call in message.tool_calls)
 
 
 def fly(url: str, model_class: type) -> tuple[list[int], object]:
