@@ -158,7 +158,8 @@ def _refuse(request: ResponsesRequest) -> None:
     wanted = sorted(set(request.include or ()) - INCLUDABLE)
     if wanted:
         raise ApiError(400, f"include {wanted[0]!r} is not available here", param="include")
-    kind = ((request.text or {}).get("format") or {}).get("type", "text")
+    shape = (request.text or {}).get("format") or {"type": "text"}
+    kind = shape.get("type") if isinstance(shape, dict) else shape
     if kind != "text":
         raise ApiError(
             400,

@@ -214,15 +214,7 @@ def create_app(
     body_schema, _ = openapi_schemas()
     body_schema["properties"]["model"] = {"type": "string", "enum": served, "title": "Model"}
 
-    @app.post(
-        "/v1/chat/completions",
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": body_schema}},
-            }
-        },
-    )
+    @app.post("/v1/chat/completions", openapi_extra=_body(body_schema))
     async def chat(request: Request) -> Response:
         parsed = validated(ChatRequest, await read_json(request))
         _check(parsed, served)
@@ -235,7 +227,10 @@ def create_app(
         usage = bool(parsed.stream_options and parsed.stream_options.include_usage)
         return streaming.event_stream(streaming.chat_events(head, task, heard, usage))
 
-    @app.post("/v1/responses")
+    responses_schema = responses_api.ResponsesRequest.model_json_schema()
+    responses_schema["properties"]["model"] = body_schema["properties"]["model"]
+
+    @app.post("/v1/responses", openapi_extra=_body(responses_schema))
     async def responses(request: Request) -> Response:
         wanted = validated(responses_api.ResponsesRequest, await read_json(request))
         parsed = responses_api.chat_request(wanted)
@@ -256,6 +251,11 @@ def create_app(
 
     _document(app)
     return app
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    """An endpoint's OpenAPI request body: required JSON of `schema`."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def _document(app: FastAPI) -> None:

@@ -109,6 +109,7 @@ def test_instructions_parts_and_tool_choice_none_give_text(client):
         ({"extra_body": {"frobnicate": 1}}, "frobnicate", "not supported"),
         ({"tools": [{"type": "web_search"}]}, "tools[0]", "function tools only"),
         ({"text": {"format": {"type": "json_object"}}}, "text", "json_object"),
+        ({"text": {"format": "json"}}, "text", "'json'"),  # not even an object: no 500
         ({"include": ["message.output_text.logprobs"]}, "include", "not available"),
         ({"input": [{"type": "item_reference", "id": "x"}]}, "input[0]", "item_reference"),
         (
