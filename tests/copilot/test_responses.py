@@ -175,3 +175,15 @@ def test_local_ft_answers_an_agent_turn(local_ft_url):
         ("takeoff_drone", {"altitude": 30})
     ]
     assert second.output[0].type == "message" and second.output_text == "takeoff_drone: accepted"
+
+
+@pytest.mark.model
+def test_local_ft_cut_short_by_max_output_tokens_is_incomplete(local_ft_url):
+    client = openai.OpenAI(base_url=local_ft_url, api_key="unused", max_retries=0)
+    request = {"model": "local-ft", "input": "take off to 30 metres", "tools": flat_tools()}
+    answer = client.responses.create(**request, max_output_tokens=3)
+    assert answer.status == "incomplete" and answer.incomplete_details.reason == "max_output_tokens"
+    assert answer.output[0].type == "message" and answer.output_text == "takeoff_"
+    events = list(client.responses.create(**request, max_output_tokens=3, stream=True))
+    assert events[-1].type == "response.incomplete"
+    assert events[-1].response.output_text == "takeoff_"
