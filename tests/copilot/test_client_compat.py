@@ -27,8 +27,7 @@ from langchain_core.messages import HumanMessage
 from langchain_openai import ChatOpenAI
 from openai import AsyncOpenAI, BadRequestError
 
-from copilot import ADAPTER_DIR, get_backend, tools
-from copilot.serve import create_app, running_server
+from copilot import tools
 
 pytestmark = pytest.mark.model
 
@@ -37,14 +36,10 @@ TAKEOFF_30 = [("takeoff_drone", {"altitude": 30})]
 
 
 @pytest.fixture(scope="module")
-def url(local_model):
-    if not (ADAPTER_DIR / "adapter_config.json").exists():
-        pytest.skip(f"no shipped adapter at {ADAPTER_DIR}")
+def url(local_ft_url):
+    """The module's server over local-ft (tests/copilot/conftest.py)."""
     set_tracing_disabled(True)  # the Agents SDK would post its traces to OpenAI
-    backend = get_backend("local-ft")
-    backend.load()
-    with running_server(create_app(backend, "local-ft")) as base_url:
-        yield base_url
+    return local_ft_url
 
 
 @pytest.fixture
