@@ -105,8 +105,10 @@ class LeanGemma:
         self.rope = {kind: self._rope_table(thetas[kind]) for kind in set(config["layer_types"])}
         self.rope_of = [self.rope[t] for t in config["layer_types"]]
         shape = (n_layers, self.n_kv, max_len, self.head_dim)
-        self.k_cache = torch.zeros(shape)
-        self.v_cache = torch.zeros(shape)
+        # Never read past `length`, so left unwritten: the OS backs only the positions used,
+        # about 36 KiB a token instead of 72 MiB up front.
+        self.k_cache = torch.empty(shape)
+        self.v_cache = torch.empty(shape)
         self.length = 0
 
     def tensors(self) -> dict[str, torch.Tensor]:
