@@ -2,11 +2,18 @@
 
 - The model writes only the functions the request's `tools` offer (`reject_request` too only if
   offered): the local grammar decoder is constrained to them; another backend's calls outside
-  them make the answer text, never a dropped step.
+  them make the answer text, never a dropped step. An offered tool is one of ours only when its
+  parameters name the catalogue function's arguments (`callable_names`): a `takeoff_drone` that
+  takes `height_feet` is not sent `altitude`.
+- `parallel_tool_calls: false`: one call a turn. The whole plan for the last user message is
+  decoded (so refusal stays atomic) and its next step sent; after each tool result the plan is
+  decoded again and the step after the ones already made is sent, until none is left and the
+  turn ends with text (`copilot.turns.next_step`).
 - `tool_choice`: a named function forces that function; `"required"` forces calls of the offered
   functions; `"auto"` (the default) answers in words when the model would rather call a function
   that is not offered; `"none"`, or no `tools` at all, answers in words what would be done.
-- A turn whose last message is a tool result ends with text (`copilot.turns`), finish "stop".
+- Otherwise a turn whose last message is a tool result ends with text (`copilot.turns`), finish
+  "stop".
 - `max_tokens` is the decoder's budget; an output it cuts short ends with finish "length".
 - Parameters this server cannot honour are refused (`refusal`), never silently ignored.
 """
@@ -17,13 +24,28 @@ import inspect
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from copilot.backends.base import Backend, Completion
 from copilot.backends.wire import chat_completion
-from copilot.catalog import FUNCTION_NAMES
-from copilot.chat_api import ChatRequest, NamedToolChoice
-from copilot.turns import finished_turn_text, plan_in_words
+from copilot.catalog import FUNCTION_NAMES, parameters_schema
+from copilot.chat_api import ChatRequest, NamedToolChoice, Tool
+from copilot.turns import finished_turn_text, next_step, plan_in_words, split_turn
+
+
+def callable_names(tools: list[Tool] | None) -> frozenset[str]:
+    """The offered tools this model can call: a catalogue function's name with the same
+    parameter names (no `parameters` at all counts as none)."""
+    names = set()
+    for tool in tools or []:
+        name = tool.function.name
+        if name not in FUNCTION_NAMES:
+            continue
+        given = set(((tool.function.parameters or {}).get("properties") or {}).keys())
+        if given == set(parameters_schema(name, descriptions=False).get("properties", {})):
+            names.add(name)
+    return frozenset(names)
 
 
 def refusal(request: ChatRequest) -> tuple[str, str] | None:
@@ -46,8 +68,15 @@ def refusal(request: ChatRequest) -> tuple[str, str] | None:
         )
     if choice == "required" and not offered:
         return "tool_choice", "tool_choice 'required' needs tools"
+    ours = callable_names(request.tools)
+    if isinstance(choice, NamedToolChoice) and choice.function.name not in ours:
+        return (
+            "tool_choice",
+            f"tool_choice names {choice.function.name!r}, whose parameters are not the drone "
+            "catalogue's: this model can only call the catalogue's functions as they are",
+        )
     forced = choice == "required" or isinstance(choice, NamedToolChoice)
-    if forced and not set(offered) & set(FUNCTION_NAMES):
+    if forced and not ours:
         return "tools", "none of the tools is a function this drone model can call"
     return None
 
@@ -66,16 +95,24 @@ def answer(
     """
     messages = [m.model_dump(exclude_none=True) for m in request.messages]
     request_id = request_id or uuid.uuid4().hex
-    closing = finished_turn_text(messages)
-    if closing is not None:
-        return _text_body(Completion(), closing, request, backend, request_id)
-    offered = [t.function.name for t in request.tools or []]
-    names = frozenset(offered) & frozenset(FUNCTION_NAMES)
+    one_a_turn = request.parallel_tool_calls is False
+    asked, done = split_turn(messages)
+    if done and not one_a_turn:
+        return _text_body(Completion(), finished_turn_text(messages), request, backend, request_id)
+    names = callable_names(request.tools)
     choice = request.tool_choice
-    in_words = choice == "none" or not offered or not names
-    if isinstance(choice, NamedToolChoice) and choice.function.name in FUNCTION_NAMES:
+    in_words = choice == "none" or not names
+    if isinstance(choice, NamedToolChoice) and choice.function.name in names:
         names = frozenset({choice.function.name})
-    completion = _complete(request, backend, messages, None if in_words else names, on_text)
+    completion = _complete(request, backend, asked, None if in_words else names, on_text)
+    if one_a_turn and not in_words and completion.calls and not completion.error:
+        step = next_step(completion.calls, done)
+        if step is None:  # every step made (or the client strayed from the plan): the turn ends
+            text = finished_turn_text(messages) or "Nothing is left to do."
+            return _text_body(completion, text, request, backend, request_id)
+        completion = replace(completion, calls=[step])
+    elif done:  # a finished turn's text; only a plan served one call a turn goes on
+        return _text_body(Completion(), finished_turn_text(messages), request, backend, request_id)
     if in_words:
         text = plan_in_words(completion.calls) if completion.calls else _why(completion)
         return _text_body(completion, text, request, backend, request_id)
@@ -101,7 +138,7 @@ def _complete(
     names: Any,
     on_text: Callable[[str], None] | None = None,
 ) -> Completion:
-    max_calls = None if request.parallel_tool_calls else 1
+    max_calls = None  # the whole plan: one call a turn is served from it (`answer`)
     tools = [t.model_dump(exclude_none=True) for t in request.tools or []]
     tools = [t for t in tools if names is None or t["function"]["name"] in names] or None
     budget = request.max_completion_tokens or request.max_tokens

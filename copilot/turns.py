@@ -5,6 +5,10 @@
   then answers with text and `finish_reason="stop"`, so agent loops (the Agents SDK, inspect,
   LangChain) end; asking the model again would only repeat the same calls. The text is one line
   per step, from the acks themselves.
+- `split_turn(messages)` and `next_step(plan, done)`: a plan served one call a turn (a client's
+  `parallel_tool_calls: false`). The plan is decoded again for the last user message, and the
+  step after those already made is sent; when the calls made are the whole plan (or not its
+  beginning: the client went its own way), there is no next step and the turn ends in words.
 - `plan_in_words(calls)`: what a plan would do, from the catalogue's own descriptions, for a
   request that asks for no tool calls (`tool_choice="none"`, or no `tools` at all).
 """
@@ -38,6 +42,35 @@ def finished_turn_text(messages: list[dict[str, Any]]) -> str | None:
         ack = _text(result.get("content")).strip() or "done"
         lines.append(f"{i}. {name}: {ack}" if len(results) > 1 else f"{name}: {ack}")
     return "\n".join(lines)
+
+
+Made = tuple[str, Any]  # (name, arguments) of a call the client ran; arguments None if unreadable
+
+
+def split_turn(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Made]]:
+    """(the conversation up to its last user message, the calls made since then) when the last
+    message is a tool result; (messages, []) while a command is still to be answered."""
+    if not messages or messages[-1].get("role") != "tool":
+        return messages, []
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    done = []
+    for message in messages[last_user + 1 :]:
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            arguments = function.get("arguments") or "{}"
+            try:
+                arguments = json.loads(arguments) if isinstance(arguments, str) else arguments
+            except json.JSONDecodeError:
+                arguments = None
+            done.append((function.get("name", ""), arguments))
+    return messages[: last_user + 1], done
+
+
+def next_step(plan: list[ToolCall], done: list[Made]) -> ToolCall | None:
+    """The plan's step after `done`, if `done` is the plan's beginning and a step is left."""
+    if len(done) >= len(plan) or [(c.name, c.arguments) for c in plan[: len(done)]] != done:
+        return None
+    return plan[len(done)]
 
 
 def _text(content: Any) -> str:

@@ -1,9 +1,9 @@
 """Client frameworks people build on, against the real server and the real `local-ft` model (one
 module-scoped server): LangChain's `ChatOpenAI` and the OpenAI Agents SDK over chat completions and
 the Responses API (the `test` extra), inspect_ai and litellm (the `compat` extra; skipped without
-it). Two server gaps are pinned by strict xfails (docs/clients.md says more): a plan asked for
-one call a turn (`parallel_tool_calls: false`) stops after its first step, and a tool named like
-a catalogue function but with other parameters is sent the catalogue's arguments.
+it). Two gaps the clients found are pinned here too: a plan asked for one call a turn
+(`parallel_tool_calls: false`) runs every step, and a tool named like a catalogue function but
+with other parameters is never sent the catalogue's arguments.
 
 The whole client x feature table is docs/clients.md (`python -m bench --only clients`).
 """
@@ -68,11 +68,6 @@ def test_langchain_content_parts_are_read_as_text(llm):
     assert langchain_calls(llm.bind_tools(tools()).invoke([message])) == TAKEOFF_30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: an offered tool is matched by its name alone, so a takeoff_drone whose "
-    "parameters are not the catalogue's is sent the catalogue's arguments",
-)
 def test_a_tool_is_never_sent_arguments_its_parameters_do_not_name(llm):
     feet = {"type": "object", "properties": {"height_feet": {"type": "integer"}}}
     tool = {
@@ -121,11 +116,6 @@ def test_an_agent_over_the_responses_api_runs_the_tool_once_and_ends(url):
     assert "accepted" in result.final_output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: with parallel_tool_calls=false the first step is called, then the tool "
-    "result ends the turn with text and the plan's other steps are never asked for",
-)
 def test_an_agent_with_parallel_tool_calls_off_runs_every_step_of_a_plan(url):
     ran: list[str] = []
 

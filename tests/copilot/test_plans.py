@@ -31,6 +31,13 @@ PLANS = {
 }
 
 
+LANDING = {
+    "id": "call_x",
+    "type": "function",
+    "function": {"name": "land_drone", "arguments": '{"location": "current"}'},
+}
+
+
 def ask(text: str) -> list[dict]:
     return [{"role": "user", "content": text}]
 
@@ -153,17 +160,55 @@ def test_the_official_client_receives_a_three_call_plan(served: str):
     ]
 
 
-def test_parallel_tool_calls_false_gets_no_plan(served: str):
+def test_parallel_tool_calls_false_serves_the_plan_one_call_a_turn(served: str):
     client = openai.OpenAI(base_url=served, api_key="unused")
-    response = client.chat.completions.create(
+    messages = ask("take off to 30 m, fly forward 50 m and snap a photo")
+    made = []
+    for turn in range(4):
+        choice = client.chat.completions.create(
+            model="drone-test", messages=messages, tools=tools(), parallel_tool_calls=False
+        ).choices[0]
+        if choice.finish_reason == "stop":
+            break
+        assert choice.finish_reason == "tool_calls" and len(choice.message.tool_calls) == 1
+        call = choice.message.tool_calls[0]
+        made.append(call.function.name)
+        messages += [
+            choice.message.model_dump(exclude_none=True),
+            {"role": "tool", "tool_call_id": call.id, "content": f"accepted: step {turn + 1}"},
+        ]
+    assert made == ["takeoff_drone", "control_drone_movement", "control_camera"]
+    assert turn == 3 and "control_camera: accepted: step 3" in choice.message.content
+
+
+def test_one_call_a_turn_ends_when_the_client_goes_its_own_way(served: str):
+    client = openai.OpenAI(base_url=served, api_key="unused")
+    messages = [
+        *ask("take off to 30 m, fly forward 50 m and snap a photo"),
+        {"role": "assistant", "tool_calls": [LANDING]},
+        {"role": "tool", "tool_call_id": "call_x", "content": "accepted"},
+    ]
+    choice = client.chat.completions.create(
+        model="drone-test", messages=messages, tools=tools(), parallel_tool_calls=False
+    ).choices[0]
+    assert choice.finish_reason == "stop" and not choice.message.tool_calls
+
+
+def test_a_tool_named_like_ours_with_other_parameters_is_not_ours(served: str):
+    client = openai.OpenAI(base_url=served, api_key="unused")
+    feet = {"type": "object", "properties": {"height_feet": {"type": "integer"}}}
+    theirs = [{"type": "function", "function": {"name": "takeoff_drone", "parameters": feet}}]
+    choice = client.chat.completions.create(
         model="drone-test",
         messages=ask("take off to 30 m, fly forward 50 m and snap a photo"),
-        tools=tools(),
-        parallel_tool_calls=False,
-    )
-    choice = response.choices[0]
+        tools=theirs,
+    ).choices[0]
     assert choice.finish_reason == "stop" and not choice.message.tool_calls
-    assert "allows 1" in choice.message.content
+    named = {"type": "function", "function": {"name": "takeoff_drone"}}
+    with pytest.raises(openai.BadRequestError, match="not the drone catalogue's"):
+        client.chat.completions.create(
+            model="drone-test", messages=ask("take off"), tools=theirs, tool_choice=named
+        )
 
 
 def test_a_bad_plan_is_answered_in_text_and_the_server_goes_on(served: str):
