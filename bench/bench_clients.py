@@ -15,7 +15,8 @@ client that is installed is driven the way its users drive it, through six featu
   off to 30 metres then turn the lights on"): both steps run, one a turn, then the turn ends.
 
 Each cell passes or fails (with a one-line reason), or is skipped when the client is not
-installed. The table is printed and written into docs/clients.md between its markers. The
+installed. The table is printed and written into docs/clients.md between its markers. Then the
+server's throughput and p50 at 1, 2 and 4 concurrent clients (`bench/server_load.py`). The
 clients' probes are `bench/client_probes.py`: openai, langchain-openai and openai-agents come with
 the `test` extra, inspect_ai and litellm with `compat` (`pip install -e '.[compat]'`).
 """
@@ -33,6 +34,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import server_load
 from bench.client_probes import CLIENTS, MODEL, Call, Probe
 from copilot import ADAPTER_DIR, get_backend
 from copilot.serve import create_app, running_server
@@ -172,18 +174,22 @@ def table(measured: dict[str, dict[str, Any]]) -> Table:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    """The clients section: about 15 s on 2 cores, the same with --quick."""
+    """The clients section: about a minute on 2 cores (the load rows: half as many requests
+    with --quick)."""
     if not (ADAPTER_DIR / "adapter_config.json").exists():
         raise RuntimeError(f"no shipped adapter at {ADAPTER_DIR}: the clients need local-ft")
     backend = get_backend(MODEL)
     backend.load()
     with running_server(create_app(backend, MODEL)) as url:
         measured = measure(url)
+    load = server_load.measure(backend, MODEL, requests=16 if quick else 32)
     console = Console(width=max(Console().width, 150))
     console.print(table(measured))
     for label, client in measured.items():
         for feature, cell in client["cells"].items():
             if cell["reason"]:
                 console.print(f"{label}, {feature}: {MARKS[cell['status']]} {cell['reason']}")
+    for row in load:
+        console.print(f"{row['figure']}: {row['value']} {row['unit']}")
     write_doc(measured, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    return {"rows": rows(measured), "clients": measured}
+    return {"rows": rows(measured) + load, "clients": measured}

@@ -109,6 +109,14 @@ def _headline(section: str, row: dict[str, Any]) -> bool:
     return section in HEADLINE_SECTIONS or bool(row.get("target"))
 
 
+def _by_day(remeasured: dict[str, list[str]]) -> dict[str, list[str]]:
+    """{"2026-12-06": [sections]} from {"2026-12-06 03:54 UTC": [sections], ...}."""
+    days: dict[str, list[str]] = {}
+    for date, names in sorted(remeasured.items()):
+        days.setdefault(date.split()[0], []).extend(names)
+    return days
+
+
 def markdown(results: dict[str, Any], headline: bool = False) -> str:
     """The Results table, generated from results.json: every row, or only the headline rows."""
     m = results["machine"]
@@ -117,8 +125,8 @@ def markdown(results: dict[str, Any], headline: bool = False) -> str:
         + (f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU")
         + (" (quick run)" if results.get("quick") else "")
         + "".join(
-            f"; {', '.join(names)} measured again {date}"
-            for date, names in results.get("remeasured", {}).items()
+            f"; {', '.join(names)} measured again {day}"
+            for day, names in _by_day(results.get("remeasured", {})).items()
         )
         + ". Regenerate with `python -m bench && python -m bench --readme`."
         + " Accuracies carry their 95% Wilson interval in brackets.",
