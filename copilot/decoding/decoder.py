@@ -41,6 +41,7 @@ checks that fired wrongly there led by 0.36 to 4.14 and the 3 right ones ("north
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -113,6 +114,7 @@ class GrammarDecoder:
         self.forwards = 0  # forward passes and tokens run through the model, for the benchmark
         self.tokens_run = 0
         self.other_words: list[tuple[str, float]] = []  # the last decode's off-enum favourites
+        self.check_ms: list[float] = []  # each other-word check's cost (ms), for the benchmark
 
     # ------------------------------------------------------------------ model calls
 
@@ -185,8 +187,10 @@ class GrammarDecoder:
         allowed value starts with (`orange` where the colours are red..white), ahead of the best
         allowed value by more than the margin. Case is not a different word: `SOS` is `sos`.
         Each such word and its lead go to `other_words`, for calibrating the margin."""
+        started = time.perf_counter()
         logits = self.full_head @ hidden.to(self.full_head.dtype)
         token = int(torch.argmax(logits))
+        self.check_ms.append((time.perf_counter() - started) * 1000)
         word = self.tokenizer.decode([token])
         if not word.isalpha() or self.grammar.status(text + word.lower()) != DEAD:
             return False
