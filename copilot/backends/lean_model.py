@@ -26,7 +26,7 @@ from copilot.backends import lean_tokenizer, local_model
 from copilot.backends.base import ModelUnavailable
 from copilot.backends.lean_tokenizer import CompactBPE, LeanTokenizer
 
-__all__ = ["LeanTokenizer", "derived_dir", "derived_key", "load_lean", "prune"]
+__all__ = ["LeanTokenizer", "aligned", "derived_dir", "derived_key", "load_lean", "prune"]
 
 FORMAT = 1  # bump when the saved files change shape
 CODE = (  # decoder.py holds grammar_vocabulary, whose table is saved
@@ -38,6 +38,7 @@ CODE = (  # decoder.py holds grammar_vocabulary, whose table is saved
     "backends/lean_tokenizer.py",
 )
 STALE_DAYS = 14  # a derived runtime unused this long is deleted when another one is built
+ALIGN = 16  # bytes: int8pack_mm crashes on weights that are not (seen at an 8-byte offset)
 EXTRA_TOKENS = ("\n", "\n\n", "<end_of_turn>", "<eos>")  # every decoder style's end tokens
 
 _lock = threading.Lock()
@@ -127,6 +128,13 @@ def prune(folder: Path, keep: Path, now: float | None = None) -> list[Path]:
     return gone
 
 
+def aligned(tensors: dict[str, Any]) -> dict[str, Any]:
+    """The tensors, each at an address the int8 kernels accept. safetensors places a tensor
+    after the header and the tensors before it, so its offset in the mapped file is only 8-byte
+    aligned by format; such a tensor is copied (none is, in the layout saved today)."""
+    return {k: t if t.data_ptr() % ALIGN == 0 else t.clone() for k, t in tensors.items()}
+
+
 def load_lean(
     base: str | os.PathLike[str] | None = None, adapter: str | os.PathLike[str] | None = None
 ) -> tuple[Any, LeanTokenizer]:
@@ -150,7 +158,8 @@ def load_lean(
 
         meta = json.loads((target / "meta.json").read_text())
         os.utime(target / "meta.json")  # last used now: `prune` keeps it
-        model = LeanGemma(load_file(str(target / "weights.safetensors")), meta["config"])
+        tensors = aligned(load_file(str(target / "weights.safetensors")))
+        model = LeanGemma(tensors, meta["config"])
         vocabulary = {int(i): text for i, text in meta["call_vocabulary"].items()}
         # The grammar vocabulary travels with the tokenizer: the decoder never scans 262k tokens.
         tokenizer = LeanTokenizer(CompactBPE.load(target), vocabulary)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot.backends.lean_model import STALE_DAYS, derived_key, prune
+from copilot.backends.lean_model import STALE_DAYS, aligned, derived_key, prune
 from copilot.backends.lean_tokenizer import CompactBPE, save
 
 pytestmark = pytest.mark.model
@@ -124,3 +124,22 @@ def test_prune_deletes_only_derived_runtimes_unused_for_weeks(tmp_path):
     gone = prune(tmp_path, keep=folders["kept"], now=now)
     assert sorted(p.name for p in gone) == ["old", "x.tmp9"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "kept"]
+
+
+def test_tensors_at_an_8_byte_offset_are_copied_to_an_aligned_address(tmp_path):
+    """An int8 tensor that safetensors maps at an 8-byte offset crashed int8pack_mm; the
+    runtime copies such a tensor. The header is padded until the weight lands misaligned."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    weight = torch.arange(64 * 640, dtype=torch.int32).remainder(255).sub(127).to(torch.int8)
+    tensors = {"a": torch.tensor(7), "w": weight.reshape(64, 640)}
+    for pad in range(16):
+        save_file(tensors, str(tmp_path / "w.safetensors"), metadata={"pad": "x" * pad})
+        loaded = load_file(str(tmp_path / "w.safetensors"))
+        if loaded["w"].data_ptr() % 16:
+            break
+    assert loaded["w"].data_ptr() % 16, "no padding put the weight at an 8-byte offset"
+    fixed = aligned(loaded)
+    assert all(t.data_ptr() % 16 == 0 for t in fixed.values())
+    assert torch.equal(fixed["w"], tensors["w"]) and int(fixed["a"]) == 7
