@@ -28,7 +28,7 @@ from copilot.backends.lean_tokenizer import CompactBPE, LeanTokenizer
 
 __all__ = ["LeanTokenizer", "aligned", "derived_dir", "derived_key", "load_lean", "prune"]
 
-FORMAT = 1  # bump when the saved files change shape
+FORMAT = 2  # bump when the saved files change shape (2: word rows first)
 CODE = (  # decoder.py holds grammar_vocabulary, whose table is saved
     "decoding/decoder.py",
     "decoding/fast_gemma.py",
@@ -84,7 +84,7 @@ def _build(base: str | os.PathLike[str] | None, adapter: Path | None, target: Pa
     from safetensors.torch import save_file
 
     from copilot.decoding.decoder import grammar_vocabulary
-    from copilot.decoding.fast_gemma import FastGemma
+    from copilot.decoding.fast_gemma import FastGemma, word_ids, words_first
 
     model, tokenizer = local_model.load(base, adapter)
     vocabulary = grammar_vocabulary(tokenizer)
@@ -93,7 +93,8 @@ def _build(base: str | os.PathLike[str] | None, adapter: Path | None, target: Pa
     fast = FastGemma(model, int8=True, keep=keep)
     staging = target.with_name(target.name + f".tmp{os.getpid()}")
     staging.mkdir(parents=True, exist_ok=True)
-    tensors = {name: t.contiguous() for name, t in fast.tensors().items()}
+    tensors = words_first(fast.tensors(), word_ids(known))
+    tensors = {name: t.contiguous() for name, t in tensors.items()}
     save_file(tensors, str(staging / "weights.safetensors"))
     lean_tokenizer.save(_tokenizer_file(local_model.resolve_base(base)), staging)
     meta = {

@@ -115,6 +115,7 @@ class GrammarDecoder:
         self.tokens_run = 0
         self.other_words: list[tuple[str, float]] = []  # the last decode's off-enum favourites
         self.check_ms: list[float] = []  # each other-word check's cost (ms), for the benchmark
+        self.record_words = False  # True: every favourite word into other_words (calibration)
 
     # ------------------------------------------------------------------ model calls
 
@@ -186,11 +187,23 @@ class GrammarDecoder:
         """At the start of an enum value: the model's favourite token of all is a word that no
         allowed value starts with (`orange` where the colours are red..white), ahead of the best
         allowed value by more than the margin. Case is not a different word: `SOS` is `sos`.
-        Each such word and its lead go to `other_words`, for calibrating the margin."""
+        Each such word and its lead go to `other_words`, for calibrating the margin.
+
+        Where the model keeps word tokens' rows first (the lean runtime), those rows are scored
+        first: if no word leads by more than the margin, the favourite cannot be a refusing
+        word, and the whole-vocabulary product is skipped (unless `record_words` asks for every
+        favourite word)."""
         started = time.perf_counter()
-        logits = self.full_head @ hidden.to(self.full_head.dtype)
-        token = int(torch.argmax(logits))
-        self.check_ms.append((time.perf_counter() - started) * 1000)
+        try:
+            best_word = getattr(self.full_head, "best_word", None)
+            if best_word is not None and not self.record_words:
+                best = best_word(hidden)
+                if best is not None and best - best_allowed <= self.enum_margin:
+                    return False
+            logits = self.full_head @ hidden.to(self.full_head.dtype)
+            token = int(torch.argmax(logits))
+        finally:
+            self.check_ms.append((time.perf_counter() - started) * 1000)
         word = self.tokenizer.decode([token])
         if not word.isalpha() or self.grammar.status(text + word.lower()) != DEAD:
             return False

@@ -8,7 +8,9 @@ runs the same math (checked against transformers in tests/copilot/test_local.py)
 - optional int8 weight-only quantization, one scale per output row (`torch._weight_int8pack_mm`),
   which cuts the bytes read per token by 4; in int8 the embedding is int8 rows too, dequantised
   on lookup (168 MB instead of 671 MB), and nothing keeps an fp32 copy;
-- a preallocated KV cache that is cropped by moving an index.
+- a preallocated KV cache that is cropped by moving an index;
+- optionally, the embedding rows of word tokens first (`words_first`): the decoder's other-word
+  check can then look at those rows alone and needs the whole vocabulary only when a word leads.
 It is built from a loaded transformers model (after any LoRA merge, `from_model`) or from the
 tensors it saved (`tensors()`), so the runtime needs neither transformers nor
 the fp32 weights once those tensors are cached (`copilot.backends.local_model`).
@@ -24,6 +26,7 @@ import torch.nn.functional as F
 
 NORMS = ("q_norm", "k_norm", "in_norm", "post_attn_norm", "pre_ff_norm", "post_ff_norm")
 LINEARS = ("qkv", "o", "gate_up", "down")
+WORD_BLOCK = 256  # the word rows' count is rounded up to whole blocks of this many
 CONFIG_KEYS = (
     "hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim",
     "query_pre_attn_scalar", "rms_norm_eps", "sliding_window", "layer_types", "vocab_size",
@@ -79,8 +82,15 @@ class LeanGemma:
         self.eps = config["rms_norm_eps"]
         self.window = config["sliding_window"]
         self.max_len = max_len
-        self.embed = tensors["embed"]  # [V, hidden]
+        self.embed = tensors["embed"]  # [V, hidden], in token order unless `embed.order` is given
         self.embed_scales = tensors.get("embed.scales")  # [V] when the rows are int8
+        # `embed.order`: the token id of each row, the `embed.words` word tokens first.
+        self.order = tensors.get("embed.order")
+        self.n_words = int(tensors["embed.words"][0]) if "embed.words" in tensors else 0
+        self.row_of = None  # token id -> row
+        if self.order is not None:
+            self.row_of = torch.empty_like(self.order)
+            self.row_of[self.order] = torch.arange(len(self.order))
         self.int8 = self.embed_scales is not None
         self._embed_scales_bf16 = None if not self.int8 else self.embed_scales.to(torch.bfloat16)
         self.embed_scale = float(self.hidden**0.5)
@@ -116,6 +126,9 @@ class LeanGemma:
         out = {"embed": self.embed, "final_norm": self.final_norm}
         if self.embed_scales is not None:
             out["embed.scales"] = self.embed_scales
+        if self.order is not None:
+            out["embed.order"] = self.order
+            out["embed.words"] = torch.tensor([self.n_words, len(self.order)])
         if self.head_ids is not None and self.head_rows is not None:
             out["head.ids"], out["head.rows"] = self.head_ids, self.head_rows
         for i, layer in enumerate(self.layers):
@@ -137,10 +150,11 @@ class LeanGemma:
     def embed_rows(self, ids: torch.Tensor) -> torch.Tensor:
         """The embedding rows of `ids` in fp32 [n, hidden] (the tied output rows too)."""
         ids = torch.as_tensor(ids, dtype=torch.long)
-        rows = self.embed[ids]
+        at = ids if self.row_of is None else self.row_of[ids]
+        rows = self.embed[at]
         if self.embed_scales is None:
             return rows.float()
-        rows = rows.float() * self.embed_scales[ids][:, None]
+        rows = rows.float() * self.embed_scales[at][:, None]
         if self.head_pos is not None and self.head_rows is not None:
             pos = self.head_pos[ids]
             exact = pos >= 0
@@ -149,10 +163,25 @@ class LeanGemma:
 
     def all_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Logits over the whole vocabulary [V] for one hidden state (the tied output layer)."""
+        logits = self._row_logits(hidden, len(self.embed))
+        if self.order is None:
+            return logits
+        out = torch.empty_like(logits)
+        out[self.order] = logits
+        return out
+
+    def best_word_logit(self, hidden: torch.Tensor) -> float | None:
+        """The highest logit among the word tokens' rows (a superset of every token that decodes
+        to letters only), or None when the rows are not ordered words first."""
+        return float(self._row_logits(hidden, self.n_words).max()) if self.n_words else None
+
+    def _row_logits(self, hidden: torch.Tensor, n: int) -> torch.Tensor:
+        """Logits of the first `n` rows, in row order."""
         if self._embed_scales_bf16 is None:
-            return self.embed @ hidden.to(self.embed.dtype)
+            return self.embed[:n] @ hidden.to(self.embed.dtype)
         x = hidden.reshape(1, -1).to(torch.bfloat16)
-        return torch._weight_int8pack_mm(x, self.embed, self._embed_scales_bf16)[0].float()
+        rows, scales = self.embed[:n], self._embed_scales_bf16[:n]
+        return torch._weight_int8pack_mm(x, rows, scales)[0].float()
 
     def _rope_table(self, theta: float) -> tuple[torch.Tensor, torch.Tensor]:
         inv = 1.0 / (
@@ -305,6 +334,42 @@ class _TiedRows:
 
     def __matmul__(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.lean.all_logits(hidden)
+
+    def best_word(self, hidden: torch.Tensor) -> float | None:
+        return self.lean.best_word_logit(hidden)
+
+
+def word_ids(vocab: dict[str, int]) -> list[int]:
+    """Every token that can decode to letters only: its text (SentencePiece's "\u2581" a space)
+    is alphabetic, or it is a byte token of an ASCII letter. A superset is safe; a token left
+    out would let the other-word check miss a word."""
+    out = []
+    for token, index in vocab.items():
+        if token.startswith("<0x") and token.endswith(">") and len(token) == 6:
+            byte = int(token[3:5], 16)
+            if byte < 0x80 and chr(byte).isalpha():
+                out.append(index)
+        elif token.replace("\u2581", " ").isalpha():
+            out.append(index)
+    return sorted(out)
+
+
+def words_first(tensors: dict[str, torch.Tensor], words: list[int]) -> dict[str, torch.Tensor]:
+    """The same tensors with the embedding rows of `words` first (`embed.order`, `embed.words`),
+    so that `LeanGemma.best_word_logit` reads one contiguous block."""
+    n = tensors["embed"].shape[0]
+    chosen = torch.zeros(n, dtype=torch.bool)
+    chosen[torch.tensor(words, dtype=torch.long)] = True
+    order = torch.cat([torch.nonzero(chosen)[:, 0], torch.nonzero(~chosen)[:, 0]])
+    # int8pack_mm wants a row count in whole blocks (97,198 rows crash it): round the block up
+    # with the rows that follow, a superset that changes nothing.
+    count = min(n, -(-len(words) // WORD_BLOCK) * WORD_BLOCK)
+    # (word rows, all rows): 16 bytes, so the tensors after it stay 16-byte aligned in the file
+    out = dict(tensors, **{"embed.order": order, "embed.words": torch.tensor([count, n])})
+    out["embed"] = tensors["embed"][order].contiguous()
+    if "embed.scales" in tensors:
+        out["embed.scales"] = tensors["embed.scales"][order].contiguous()
+    return out
 
 
 class FastGemma(LeanGemma):

@@ -143,3 +143,35 @@ def test_tensors_at_an_8_byte_offset_are_copied_to_an_aligned_address(tmp_path):
     fixed = aligned(loaded)
     assert all(t.data_ptr() % 16 == 0 for t in fixed.values())
     assert torch.equal(fixed["w"], tensors["w"]) and int(fixed["a"]) == 7
+
+
+def test_the_word_rows_hold_every_token_that_decodes_to_letters(base_dir):
+    """The other-word check skips the whole vocabulary when no word row leads: exact only if
+    every token that decodes to letters alone is among the word rows."""
+    from tokenizers import Tokenizer
+
+    from copilot.decoding.fast_gemma import word_ids
+
+    tokenizer = Tokenizer.from_file(str(base_dir / "tokenizer.json"))
+    vocab = tokenizer.get_vocab()
+    words = set(word_ids(vocab))
+    texts = tokenizer.decode_batch([[i] for i in range(len(vocab))], skip_special_tokens=False)
+    missing = [i for i, text in enumerate(texts) if text.isalpha() and i not in words]
+    assert missing == [] and len(words) > 50_000
+
+
+def test_the_word_rows_score_what_the_whole_vocabulary_scores(local_model):
+    import torch
+
+    from copilot.backends.lean_model import load_lean
+
+    lean, tokenizer = load_lean(None, ADAPTER)
+    hidden = lean.forward(tokenizer("set the LED colour to").input_ids)[-1]
+    lean.crop(0)  # the decoder computes its prefix again
+    full = lean.all_logits(hidden)
+    in_order = lean.order[: lean.n_words]
+    assert lean.best_word_logit(hidden) == float(full[in_order].max())
+    ids = torch.tensor([2, 100, 262_000, int(in_order[0])])
+    rows = lean.embed_rows(ids)  # looked up by token id, whatever the row order
+    assert torch.equal(rows[2], lean.embed_rows(torch.tensor([262_000]))[0])
+    assert torch.allclose(full[ids], rows @ hidden, rtol=0.05, atol=0.5)  # bf16 activations

@@ -178,6 +178,12 @@ def test_a_synonym_close_to_an_allowed_value_is_not_an_impossible_word(local_mod
     # close behind it: within the margin, so the word is read as the allowed value.
     command = user("reverse 20 m")
     calls = backend.complete(command).calls
+    assert engine.other_words == []  # no word led by the margin: the word rows alone decided
+    engine.record_words = True
+    try:
+        assert backend.complete(command).calls == calls
+    finally:
+        engine.record_words = False
     assert [(c.name, c.arguments) for c in calls] == [
         ("control_drone_movement", {"direction": "backward", "distance": 20})
     ]
