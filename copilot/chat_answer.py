@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from copilot.backends.base import Backend, Completion
@@ -34,18 +35,22 @@ from copilot.chat_api import ChatRequest, NamedToolChoice, Tool
 from copilot.turns import finished_turn_text, next_step, plan_in_words, split_turn
 
 
+@cache
+def _arguments(name: str) -> frozenset[str]:
+    """The parameter names of a catalogue function."""
+    return frozenset(parameters_schema(name, descriptions=False).get("properties", {}))
+
+
 def callable_names(tools: list[Tool] | None) -> frozenset[str]:
     """The offered tools this model can call: a catalogue function's name with the same
     parameter names (no `parameters` at all counts as none)."""
-    names = set()
-    for tool in tools or []:
-        name = tool.function.name
-        if name not in FUNCTION_NAMES:
-            continue
-        given = set(((tool.function.parameters or {}).get("properties") or {}).keys())
-        if given == set(parameters_schema(name, descriptions=False).get("properties", {})):
-            names.add(name)
-    return frozenset(names)
+    return frozenset(
+        tool.function.name
+        for tool in tools or []
+        if tool.function.name in FUNCTION_NAMES
+        and set((tool.function.parameters or {}).get("properties") or {})
+        == _arguments(tool.function.name)
+    )
 
 
 def refusal(request: ChatRequest) -> tuple[str, str] | None:
@@ -105,14 +110,13 @@ def answer(
     if isinstance(choice, NamedToolChoice) and choice.function.name in names:
         names = frozenset({choice.function.name})
     completion = _complete(request, backend, asked, None if in_words else names, on_text)
-    if one_a_turn and not in_words and completion.calls and not completion.error:
-        step = next_step(completion.calls, done)
-        if step is None:  # every step made (or the client strayed from the plan): the turn ends
-            text = finished_turn_text(messages) or "Nothing is left to do."
+    if one_a_turn:
+        step = None if in_words or completion.error else next_step(completion.calls, done)
+        if step is not None:
+            completion = replace(completion, calls=[step])
+        elif done:  # every step made, or the client went its own way: the turn ends
+            text = finished_turn_text(messages)
             return _text_body(completion, text, request, backend, request_id)
-        completion = replace(completion, calls=[step])
-    elif done:  # a finished turn's text; only a plan served one call a turn goes on
-        return _text_body(Completion(), finished_turn_text(messages), request, backend, request_id)
     if in_words:
         text = plan_in_words(completion.calls) if completion.calls else _why(completion)
         return _text_body(completion, text, request, backend, request_id)
@@ -138,17 +142,15 @@ def _complete(
     names: Any,
     on_text: Callable[[str], None] | None = None,
 ) -> Completion:
-    max_calls = None  # the whole plan: one call a turn is served from it (`answer`)
     tools = [t.model_dump(exclude_none=True) for t in request.tools or []]
     tools = [t for t in tools if names is None or t["function"]["name"] in names] or None
     budget = request.max_completion_tokens or request.max_tokens
     if "names" not in inspect.signature(backend.complete).parameters:  # not our decoder
-        return backend.complete(messages, tools, max_calls=max_calls)
+        return backend.complete(messages, tools)  # the whole plan, always
     strict = request.tool_choice not in (None, "auto")
     return backend.complete(  # type: ignore[call-arg]
         messages,
         tools,
-        max_calls=max_calls,
         names=names,
         strict=strict,
         max_new_tokens=budget,
