@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         "  python -m copilot.serve --model local-base --base-model ~/models/qwen2.5-0.5b\n"
         "  python -m copilot.serve --model gpt-4o-mini --max-concurrency 8 --max-queue 64\n"
         '  python -m copilot.serve --host 0.0.0.0 --api-key "$(openssl rand -hex 16)"\n'
-        "then: OPENAI_BASE_URL=http://127.0.0.1:8000/v1 python -m evaluation --model local-ft\n"
+        "then: python -m evaluation --model local-ft --base-url http://127.0.0.1:8000/v1\n"
         "  or: curl -N http://127.0.0.1:8000/v1/responses -H 'Content-Type: application/json' "
         '-d \'{"model": "local-ft", "input": "take off to 30 m", "stream": true}\'',
     )

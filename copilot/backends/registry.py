@@ -5,7 +5,8 @@ Names:
 - `local-ft`: the same model with the LoRA adapter this project trains (`assets/adapters/drone-lora`,
   or the folder in DRONE_COPILOT_ADAPTER);
 - `gpt-3.5-turbo`, `gpt-4o-mini` and any `ft:...` model: OpenAI (needs OPENAI_API_KEY);
-- any other name with `base_url=...`: an OpenAI-compatible server (vLLM, Ollama, llama.cpp, ours);
+- any name with `base_url=...`, the local ones too: that OpenAI-compatible server (vLLM, Ollama,
+  llama.cpp, ours, e.g. `python -m copilot.serve --model local-ft` asked for `local-ft`);
 - `replay:PATH`: answers recorded in a JSONL file (re-scoring, fast harness tests).
 
 Importing this module is cheap: torch and openai are imported only when a backend is built.
@@ -110,7 +111,7 @@ def get_backend(name: str, **overrides: Any) -> Backend:
         from copilot.backends.replay import ReplayBackend
 
         return ReplayBackend(name.removeprefix("replay:"))
-    if name in ("local-base", "local-ft"):
+    if name in ("local-base", "local-ft") and not overrides.get("base_url"):
         from copilot.backends.local import LocalBackend
 
         style = "base" if name == "local-base" else "ft"

@@ -68,6 +68,9 @@ def test_any_name_with_a_base_url_is_an_openai_compatible_backend(monkeypatch, t
         "max_tokens": 500,
     }
     assert "11434" in backend.identity
+    # a local name with a base URL is that server's model (copilot.serve serves it by that name)
+    served = get_backend("local-ft", base_url="http://127.0.0.1:8000/v1")
+    assert isinstance(served, OpenAIBackend) and "8000" in served.identity
 
 
 def test_key_from_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
