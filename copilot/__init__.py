@@ -40,7 +40,14 @@ from copilot.catalog import (
     tools,
     validate_call,
 )
-from copilot.formats import calls_from_message, render_ft_prompt, render_ft_target
+from copilot.drone_state import state_line
+from copilot.formats import (
+    PROMPT_FILE,
+    calls_from_message,
+    prompt_options,
+    render_ft_prompt,
+    render_ft_target,
+)
 from copilot.parsing import ParsedOutput, RawCall, parse_output
 from copilot.prompts import DEFAULT_SYSTEM_PROMPT, SEED_SYSTEM_PROMPT
 from copilot.redaction import redact, redact_optional, remember
@@ -66,6 +73,7 @@ __all__ = [
     "FUNCTION_NAMES",
     "MAX_PLAN",
     "MAX_PROMPT_CHARS",
+    "PROMPT_FILE",
     "REJECT",
     "SEED_SYSTEM_PROMPT",
     "Backend",
@@ -97,6 +105,7 @@ __all__ = [
     "parameters_schema",
     "parse_output",
     "plan_error",
+    "prompt_options",
     "quiet_libraries",
     "redact",
     "redact_optional",
@@ -104,6 +113,7 @@ __all__ = [
     "render_ft_prompt",
     "render_ft_target",
     "resolve_base",
+    "state_line",
     "tools",
     "turn_messages",
     "validate_call",

@@ -9,11 +9,13 @@ and calls written as `name(key=value)` rather than JSON, which costs far fewer t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from copilot.catalog import ToolCall, validate_call
 
 START, END = "<start_of_turn>", "<end_of_turn>"
+PROMPT_FILE = "adapter_prompt.json"  # beside an adapter's weights: how its prompts are rendered
 
 
 def render_calls(calls: list[ToolCall], written: list[dict[str, str]] | None = None) -> str:
@@ -53,18 +55,32 @@ def _turns(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return turns
 
 
-def render_ft_prompt(messages: list[dict[str, Any]]) -> str:
+def render_ft_prompt(messages: list[dict[str, Any]], state: str = "") -> str:
     """The text the fine-tuned model reads, ending where its answer starts.
 
     System messages are dropped; earlier user turns and assistant calls are kept so multi-turn
-    context ("now go higher") still reaches the model.
+    context ("now go higher") still reaches the model. `state`, a line such as
+    `copilot.state_line` writes, opens the last user turn, for an adapter trained with it.
     """
+    turns = _turns(messages)
+    users = [i for i, (role, _) in enumerate(turns) if role == "user"]
+    if state and users:
+        turns[users[-1]] = ("user", f"{state}\n{turns[users[-1]][1]}")
     parts = [
-        f"{START}{'user' if role == 'user' else 'model'}\n{text}{END}\n"
-        for role, text in _turns(messages)
+        f"{START}{'user' if role == 'user' else 'model'}\n{text}{END}\n" for role, text in turns
     ]
     parts.append(f"{START}model\n")
     return "".join(parts)
+
+
+def prompt_options(adapter: Path | None) -> dict[str, Any]:
+    """How an adapter's prompts are rendered, from the `PROMPT_FILE` its trainer wrote beside it:
+    `{"state_line": bool}`. An adapter without the file (and the base model) reads none."""
+    options: dict[str, Any] = {"state_line": False}
+    path = adapter / PROMPT_FILE if adapter is not None else None
+    if path is not None and path.is_file():
+        options.update(json.loads(path.read_text()))
+    return options
 
 
 def render_ft_target(calls: list[ToolCall], written: list[dict[str, str]] | None = None) -> str:

@@ -9,7 +9,9 @@ the target writes that operation, and the decoder's grammar and the parser evalu
 - a unit: "10 minutes" for 600 s is `10*60`;
 - a factor after an earlier call of the same function: "twice as far" after 20 m is `20*2`,
   "half that" after 30 m is `30/2`;
-- a new height after an earlier one: "climb to 80 m" after "take off to 30 m" is `80-30`.
+- a new height after an earlier one: "climb to 80 m" after "take off to 30 m" is `80-30`;
+- a step from an earlier call of the same function: "5 faster" after 35 km/h is `35+5`, "tilt
+  down 10 more" after a tilt of -30 is `-30-10`.
 Everything else, including every value the user said as it is, is written plainly. The operation
 is read off the prompt with the verifier's own readers, so it is the one the verifier checked.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from copilot import ToolCall, calls_from_message, render_ft_prompt, render_ft_target
+from copilot import state_line as drone_state_line
 from finetune.phrasing.numwords import factor_words, said_quantities
 
 
@@ -48,6 +51,21 @@ def _from_factor(
     return None
 
 
+def _from_step(
+    call: ToolCall, key: str, value: int, said: list[tuple[float, int]], before: list[ToolCall]
+) -> str | None:
+    earlier = next((c.arguments.get(key) for c in reversed(before) if c.name == call.name), None)
+    if not isinstance(earlier, int) or isinstance(earlier, bool) or earlier == 0:
+        return None
+    steps = {n for n in (_whole(number) for number, factor in said if factor == 1) if n}
+    for n in sorted(steps):
+        if earlier + n == value:
+            return f"{earlier}+{n}"
+        if earlier - n == value:
+            return f"{earlier}-{n}"
+    return None
+
+
 def _from_heights(
     value: int, said: list[tuple[float, int]], said_before: list[tuple[float, int]]
 ) -> str | None:
@@ -70,19 +88,26 @@ def written_values(
     said = said_quantities(prompt)
     out = {}
     for key, value in call.arguments.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        if value <= 0:  # a gimbal angle below zero may still be a step from the last one
+            step = _from_step(call, key, value, said, before) if value < 0 else None
+            if step is not None and not any(-n == value for n, _ in said):
+                out[key] = step
             continue
         if any(number == value and factor == 1 for number, factor in said):
             continue  # said as it is: copied, not computed
         text = _from_units(value, said) or _from_factor(call, key, value, prompt, before)
         if text is None and call.name == "control_drone_movement" and key == "distance":
             text = _from_heights(value, said, said_quantities(earlier_prompt))
+        if text is None and call.name != "control_drone_movement":  # "20 more" is a new move
+            text = _from_step(call, key, value, said, before)
         if text is not None:
             out[key] = text
     return out
 
 
-def example_to_text(example: dict[str, Any]) -> tuple[str, str]:
+def example_to_text(example: dict[str, Any], state_line: bool = False) -> tuple[str, str]:
     """(prompt, target) for one training line, the target with its arithmetic written out.
 
     The prompt is exactly what the `local-ft` backend renders; earlier assistant turns in it keep
@@ -99,4 +124,5 @@ def example_to_text(example: dict[str, Any]) -> tuple[str, str]:
     prompt = users[-1] if users else ""
     earlier = users[-2] if len(users) > 1 else ""
     written = [written_values(call, prompt, earlier, before) for call in calls]
-    return render_ft_prompt(messages[:last]), render_ft_target(calls, written)
+    state = drone_state_line(messages[:last]) if state_line else ""
+    return render_ft_prompt(messages[:last], state), render_ft_target(calls, written)

@@ -25,7 +25,15 @@ from typing import Any
 
 from copilot.backends.base import Completion, ModelUnavailable
 from copilot.catalog import MAX_NEW_TOKENS, MAX_PLAN
-from copilot.formats import END, START, base_prompt_prefix, render_base_prompt, render_ft_prompt
+from copilot.drone_state import state_line
+from copilot.formats import (
+    END,
+    START,
+    base_prompt_prefix,
+    prompt_options,
+    render_base_prompt,
+    render_ft_prompt,
+)
 
 MAX_PROMPT_CHARS = 4000  # a command is a sentence; 20,000 characters is an error, not a prompt
 
@@ -50,6 +58,7 @@ def _code_digest() -> str:
     package = Path(__file__).resolve().parents[1]  # copilot/
     for module in (
         "formats",
+        "drone_state",
         "prompts",
         "decoding/grammar",
         "decoding/decoder",
@@ -88,6 +97,8 @@ class LocalBackend:
         self.max_new_tokens = max_new_tokens
         self.max_calls = max_calls
         self.fast = fast
+        # an adapter trained with the drone's state line in its prompts reads one (formats.py)
+        self.reads_state = style == "ft" and prompt_options(self.adapter)["state_line"]
         self._lock = threading.Lock()
         self._engine: Any = None
         self.load_ms = 0.0  # how long `load` took, once it has run
@@ -139,7 +150,9 @@ class LocalBackend:
         return base_prompt_prefix() if self.style == "base" else f"{START}user\n"
 
     def render(self, messages: list[dict[str, Any]]) -> str:
-        return render_base_prompt(messages) if self.style == "base" else render_ft_prompt(messages)
+        if self.style == "base":
+            return render_base_prompt(messages)
+        return render_ft_prompt(messages, state_line(messages) if self.reads_state else "")
 
     # ------------------------------------------------------------------ answering
 

@@ -7,7 +7,7 @@ skeletons are enumerated from the catalogue itself (every combination of enum va
 arguments that `validate_call` accepts), so the conditional rules (duration iff video, colour
 unless rainbow, coordinates iff custom) come for free.
 
-An integer slot also takes one operation on a whole number, `10*60`, `30/2` or `80-30`, evaluated
+An integer slot also takes one operation on a whole number, `10*60`, `30/2`, `80-30` or `35+5`, evaluated
 by `evaluate` here and by the parser: the fine-tuned model copies the numbers the user said and
 names the arithmetic ("a ten-minute video" is `duration=10*60`), see `finetune.targets`.
 
@@ -31,9 +31,10 @@ from copilot.catalog import FUNCTION_NAMES, REJECT, ToolCall, parameters_schema,
 
 DEAD, PARTIAL, COMPLETE = 0, 1, 2
 MAX_DECIMALS = 7
-# a number, or a number and one operation on a whole number: `10*60`, `30/2`, `80-30`
-_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]*(?:[*/-][0-9]*)?")
-_OPERATOR = re.compile(r"(?<=[0-9.])[*/-]")
+# a number, or a number and one operation on a whole number: `10*60`, `30/2`, `80-30`, `35+5`
+OPERATORS = "*/+-"
+_NUMBER = re.compile(r"-?[0-9]*\.?[0-9]*(?:[*/+-][0-9]*)?")
+_OPERATOR = re.compile(r"(?<=[0-9.])[*/+-]")
 _PLAIN = re.compile(r"-?[0-9]*\.?[0-9]*")
 _INT_FORM = re.compile(r"-?(0|[1-9][0-9]*)")
 _FLOAT_FORM = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]{1,7}")  # up to MAX_DECIMALS
@@ -44,6 +45,8 @@ _RIGHT_MAX = 9999
 def _apply(left: Decimal, operator: str, right: Decimal) -> Decimal:
     if operator == "*":
         return left * right
+    if operator == "+":
+        return left + right
     return left - right if operator == "-" else left / right
 
 
@@ -84,6 +87,8 @@ def _lands(x: Fraction, operator: str, a: int, b: int, lo: int, hi: int) -> bool
     """
     if operator == "-":
         return x.denominator == 1 and x - b <= hi and x - a >= lo
+    if operator == "+":
+        return x.denominator == 1 and x + a <= hi and x + b >= lo
     if operator == "*":  # x * d is whole when d is a multiple of x's denominator
         first, last = sorted((Fraction(lo) / x, Fraction(hi) / x))
         start, end = max(a, ceil(first)), min(b, floor(last))
@@ -144,7 +149,7 @@ class Slot:
         if not _PLAIN.fullmatch(s):
             return False
         return self._number_prefix(s) or any(  # or an operation may follow that comes back
-            self._reachable(s, op, _right_spans("")) for op in "*/-"
+            self._reachable(s, op, _right_spans("")) for op in OPERATORS
         )
 
     def _reachable(self, left: str, operator: str, spans: list[tuple[int, int]]) -> bool:
@@ -383,7 +388,7 @@ def _status_forced(
 def _alphabet() -> str:
     """Every character a valid output can contain."""
     literal = {ch for sk in skeletons() for seg in sk if isinstance(seg, str) for ch in seg}
-    return "".join(sorted(literal | set("0123456789-.*/ \n")))
+    return "".join(sorted(literal | set("0123456789-.*/+ \n")))
 
 
 @lru_cache(maxsize=16384)
@@ -402,6 +407,6 @@ def sample_texts() -> list[str]:
     """Texts covering every literal and number shape, for picking the grammar's vocabulary."""
     out = []
     for skeleton in skeletons():
-        for filler in ("", "-", ".", "-0.", "0", "1*2", "1/2", "1-2"):
+        for filler in ("", "-", ".", "-0.", "0", "1*2", "1/2", "1-2", "1+2"):
             out.append("".join(s if isinstance(s, str) else filler for s in skeleton))
     return out

@@ -244,7 +244,9 @@ def check_semantic(sample: Sample) -> str | None:
         return _check_absolute(sample)
     if sample.kind == "context:scale":
         return _check_scaled(sample)
-    said = _said(prompt)
+    if sample.kind == "context:step":
+        return _check_step(sample)
+    said = _said(_ORDINAL_ONE.sub(r"\1", prompt))  # "the first one" names a turn, not a 1
     claimed = [value for call in sample.calls for value in _claimed_values(call)]
     earlier = " ".join(
         str(m.get("content") or "") for m in sample.history if m.get("role") == "user"
@@ -265,6 +267,9 @@ def check_semantic(sample: Sample) -> str | None:
     return None
 
 
+_ORDINAL_ONE = re.compile(r"\b(first|second|third|last|other) one\b", re.IGNORECASE)
+
+
 def _check_absolute(sample: Sample) -> str | None:
     """ "Climb to 50 m" after "take off to 30 m": a move up of 20 m."""
     earlier = [m for m in sample.history if m.get("role") == "user"]
@@ -279,20 +284,34 @@ def _check_absolute(sample: Sample) -> str | None:
     return None
 
 
-def _check_scaled(sample: Sample) -> str | None:
-    """ "Twice as far" after a 20 m move: the same call with 40 m, and nothing else scaled."""
-    factors = factor_words(sample.prompt)
+def _changed(sample: Sample) -> tuple[int, int] | None:
+    """(before, now) of the one number that changed since the same call in the turn before;
+    None unless the turn before made the same call and exactly one number differs."""
     before = _history_calls(sample)
-    if len(factors) != 1 or not before or before[-1].name != sample.call.name:
-        return "a scaled call needs one factor word and the same call before it"
+    if not before or before[-1].name != sample.call.name:
+        return None
     earlier = before[-1].arguments
-    scaled = [
-        (key, value)
+    changed = [
+        (earlier.get(key), value)
         for key, value in sample.call.arguments.items()
         if isinstance(value, int) and value != earlier.get(key)
     ]
-    if len(scaled) != 1 or scaled[0][1] != earlier[scaled[0][0]] * factors[0]:
-        return f"{sample.call.arguments} is not {earlier} scaled by {factors[0]:g}"
+    return changed[0] if len(changed) == 1 and isinstance(changed[0][0], int) else None
+
+
+def _check_step(sample: Sample) -> str | None:
+    """ "5 faster" after 35 km/h: the same call with 40, one value moved by the number said."""
+    said, changed = _said(sample.prompt), _changed(sample)
+    if len(said) != 1 or changed is None or abs(changed[1] - changed[0]) != said[0]:
+        return "a step needs one number, and the same call before it with one value moved by it"
+    return None
+
+
+def _check_scaled(sample: Sample) -> str | None:
+    """ "Twice as far" after a 20 m move: the same call with 40 m, and nothing else scaled."""
+    factors, changed = factor_words(sample.prompt), _changed(sample)
+    if len(factors) != 1 or changed is None or changed[1] != changed[0] * factors[0]:
+        return "a scaled call needs one factor word, and the same call before it with one value scaled by it"
     return None
 
 

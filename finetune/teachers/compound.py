@@ -43,6 +43,8 @@ _AIRBORNE = {
     "set_home_location": 0.4,
 }
 _ENDINGS = ("land_drone", "return_to_home")
+# Steps people do say twice in a row: two moves, or a photo and then a panorama.
+_REPEATABLE = ("control_drone_movement", "control_camera")
 # The parts of a refusal that make the whole request impossible, vague or unsafe.
 _BAD_PARTS = {
     "out_of_range": 0.35,
@@ -86,7 +88,7 @@ def _steps(n: int, rng: random.Random) -> list[str]:
     pool, weights = list(_AIRBORNE), list(_AIRBORNE.values())
     while middle > 0:
         name = rng.choices(pool, weights)[0]
-        if names and name == names[-1] and name != "control_drone_movement":
+        if names and name == names[-1] and name not in _REPEATABLE:
             continue  # "turn on autopilot and turn on autopilot": nobody says that
         names.append(name)
         middle -= 1
@@ -96,8 +98,8 @@ def _steps(n: int, rng: random.Random) -> list[str]:
 
 
 def _call(name: str, rng: random.Random) -> ToolCall:
-    if name == "control_drone_movement" and rng.random() < 0.7:  # mostly short hops; the
-        # verifier drops the long ones that leave the fence
+    if name == "control_drone_movement" and rng.random() < 0.5:  # short hops half the time;
+        # the verifier drops the long ones that leave the fence
         return sample_call(name, rng, distance=rng.choice([5, 10, 15, 20, 25, 30, 40, 50, 60]))
     if name == "land_drone" and rng.random() < 0.7:
         return sample_call(name, rng, location=rng.choice(["current", "home_base"]))
@@ -188,8 +190,13 @@ def _phrase_steps(calls: list[ToolCall], rng: random.Random) -> list[str]:
 
 def compound_sample(kind: str, rng: random.Random, typo_rate: float = 0.05) -> Sample:
     """One compound sample of `kind` (see `COMPOUND_WEIGHTS`)."""
-    n = rng.choice([2, 2, 2, 3, 3, 4])
-    calls = [_call(name, rng) for name in _steps(n, rng)]
+    n = rng.choice([2, 2, 3, 3, 3, 4, 4])
+    calls: list[ToolCall] = []
+    for name in _steps(n, rng):
+        call = _call(name, rng)
+        while calls and call.name == "control_camera" and calls[-1] == call:
+            call = _call(name, rng)  # "a photo and a photo": a photo, then a panorama
+        calls.append(call)
     if kind == "plan":
         parts = _phrase_steps(calls, rng)
         prompt = style.finish(_join(parts, rng), rng, typo_rate)

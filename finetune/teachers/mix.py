@@ -46,6 +46,9 @@ CONTEXT_WEIGHTS = {
     "here": 0.08,
     "keep": 0.08,
     "after_plan": 0.12,
+    # steps and references further back (finetune.teachers.earlier)
+    "step": 0.12,
+    "earlier": 0.16,
 }
 assert set(FUNCTION_WEIGHTS) == set(FUNCTION_NAMES) - {REJECT}
 # Where coordinates are near the simulator's pad (the suites fly there) rather than anywhere.

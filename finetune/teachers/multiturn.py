@@ -11,7 +11,9 @@ Kinds:
 - absolute: "climb to 50 m" after "take off to 30 m" is a move up of 20 m (the height is known);
 - scale: "twice as far", "half that", "double it" after a move, a speed or a video;
 - aim: "the same amount the other way", "all the way down" after a gimbal move; "same colour
-  but pulsing", "switch to rainbow" after an LED pattern.
+  but pulsing", "switch to rainbow" after an LED pattern;
+- the references of `finetune.teachers.references` (undo, here, keep, after a plan) and of
+  `finetune.teachers.earlier` (a step from the last value, a value from two or three turns back).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from finetune.dataset import Sample, assistant_message
 from finetune.phrasing import phrasebook as book
 from finetune.phrasing import style
 from finetune.phrasing.rendering import render
+from finetune.teachers.earlier import EARLIER_KINDS, earlier_sample
 from finetune.teachers.invocations import sample_call
 from finetune.teachers.mix import FUNCTION_WEIGHTS
 from finetune.teachers.references import OPPOSITE as _OPPOSITE
@@ -259,6 +262,8 @@ def context_sample(kind: str, rng: random.Random, teacher) -> Sample:
         return _aim(rng, teacher)
     if kind in REFERENCE_KINDS:
         return reference_sample(kind, rng, teacher)
+    if kind in EARLIER_KINDS:
+        return earlier_sample(kind, rng, teacher)
     # adjust
     what = rng.choice(["speed", "led", "video", "opposite"])
     if what == "speed":

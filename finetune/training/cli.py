@@ -73,6 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     local.add_argument("--base-model", dest="base", help="a transformers folder or GGUF file")
     local.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     local.add_argument("--quiet", action="store_true", help="no progress bar")
+    local.add_argument(
+        "--state-line",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.state_line,
+        help="open each multi-turn prompt with the drone's state as the conversation left it "
+        f"(the adapter records it, and local-ft renders it) (default {defaults.state_line})",
+    )
     for name, text in _TUNABLE.items():
         default = getattr(defaults, name)
         local.add_argument(

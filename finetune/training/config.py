@@ -29,6 +29,7 @@ class TrainConfig:
     base: str | None = None  # None: embedded Gemma 3 270M; or a transformers folder / GGUF file
     max_tokens: int = 256  # longest example accepted; ours are ~30-60 tokens
     max_examples: int = 0  # 0 = all; N trains on a seeded sample of N (to fit a time budget)
+    state_line: bool = False  # open each multi-turn prompt with the drone's state (state_line.py)
     # LoRA -----------------------------------------------------------------------------------
     rank: int = 16  # r=16 on attention + MLP is ~3.8M parameters, a 15 MB adapter
     alpha: int = 32  # the update is scaled by alpha / rank = 2

@@ -87,7 +87,9 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def encode(examples: list[dict[str, Any]], tokenizer: Any, max_tokens: int) -> list[Encoded]:
+def encode(
+    examples: list[dict[str, Any]], tokenizer: Any, max_tokens: int, state_line: bool = False
+) -> list[Encoded]:
     """Tokenise each example as the backend does: the prompt with BOS, then the target.
 
     The prompt and target are tokenised separately, exactly as at inference, where the prompt is
@@ -96,7 +98,7 @@ def encode(examples: list[dict[str, Any]], tokenizer: Any, max_tokens: int) -> l
     """
     out = []
     for i, example in enumerate(examples):
-        prompt, target = example_to_text(example)
+        prompt, target = example_to_text(example, state_line)
         prompt_ids = tokenizer(prompt, add_special_tokens=True)["input_ids"]
         target_ids = tokenizer(target, add_special_tokens=False)["input_ids"]
         if len(prompt_ids) + len(target_ids) > max_tokens:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from copilot import PROMPT_FILE
 from finetune.training.card import write_card
 from finetune.training.checkpoint import (
     WeightAverage,
@@ -135,8 +136,8 @@ class Run:
         if self.compiled:
             compile_layers(self.model)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-        self.train_items = encode(data.train, tokenizer, cfg.max_tokens)
-        self.val_items = encode(data.val, tokenizer, cfg.max_tokens)
+        self.train_items = encode(data.train, tokenizer, cfg.max_tokens, cfg.state_line)
+        self.val_items = encode(data.val, tokenizer, cfg.max_tokens, cfg.state_line)
         self.head = OutputHead(self.model, tokenizer, cfg.head, self.train_items + self.val_items)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -286,6 +287,8 @@ class Run:
         shutil.rmtree(adapter, ignore_errors=True)
         shutil.copytree(out / "best", adapter)
         _name_base(adapter / "adapter_config.json", cfg.base or BASE_MODEL_ID)
+        options = {"state_line": cfg.state_line}  # how local-ft must render this adapter's prompts
+        (adapter / PROMPT_FILE).write_text(json.dumps(options) + "\n")
         precision = "bf16 autocast" if self.dtype else "fp32"
         return TrainResult(
             adapter,

@@ -257,7 +257,9 @@ def test_valid_or_malformed_text_is_not_out_of_range(text):
         ("takeoff_drone(altitude=5000000", DEAD),  # nothing brings it back to 120
         ('control_camera(mode="video", duration=15*6', PARTIAL),  # 90
         ('control_camera(mode="video", duration=15*60', DEAD),  # 900, 9000, ...: all past 600
-        ("takeoff_drone(altitude=10+", DEAD),
+        ("set_drone_speed(speed=35+5)", COMPLETE),  # "5 more" after 35 km/h
+        ("takeoff_drone(altitude=10+", PARTIAL),
+        ("set_drone_speed(speed=95+6", DEAD),  # 101 and up: past 100
         ('set_home_location(coordinates={"latitude": 10*2', DEAD),  # decimals are said as is
     ],
 )
@@ -271,10 +273,10 @@ def test_an_integer_may_be_written_as_one_operation(text, status):
 def test_an_open_operation_always_has_a_valid_completion(left, lo, hi):
     # The shipped adapter, with the range check off, wrote `tilt=-120/1000` and stopped there:
     # -120/1000 lies in the range as a number, but no whole number of that form is an integer.
-    from copilot.decoding.grammar import Slot
+    from copilot.decoding.grammar import OPERATORS, Slot
 
     slot = Slot("int", lo, hi)
-    for operator in "*/-":
+    for operator in OPERATORS:
         finished = [str(d) for d in range(1, 10000) if slot.complete(f"{left}{operator}{d}")]
         for n in range(1, 10000):
             for right in {str(n), str(n)[:-1]}:

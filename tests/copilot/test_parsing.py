@@ -65,12 +65,13 @@ def test_compact_call_syntax_with_strings_bare_words_and_objects():
 def test_an_integer_written_as_one_operation_is_evaluated():
     text = (
         'control_camera(mode="video", duration=10*60)\nset_drone_speed(speed=80/2)\n'
-        'control_drone_movement(direction="up", distance=80-30)'
+        'control_drone_movement(direction="up", distance=80-30)\nset_drone_speed(speed=35+5)'
     )
     assert parse_output(text).validated() == [
         ToolCall("control_camera", {"mode": "video", "duration": 600}),
         ToolCall("set_drone_speed", {"speed": 40}),
         ToolCall("control_drone_movement", {"direction": "up", "distance": 50}),
+        ToolCall("set_drone_speed", {"speed": 40}),
     ]
     (half,) = parse_output("set_drone_speed(speed=15/2)").validated()
     assert "integer" in half.reason  # 7.5 km/h is not rounded into a valid call
@@ -80,8 +81,9 @@ def test_an_integer_written_as_one_operation_is_evaluated():
     "text",
     [
         "takeoff_drone(altitude=2**6)",
-        "takeoff_drone(altitude=1+2)",
+        "takeoff_drone(altitude=1%2)",
         "takeoff_drone(altitude=2*3*4)",
+        "takeoff_drone(altitude=1+2.5)",  # the right-hand side is a whole number
     ],
 )
 def test_only_the_operations_the_grammar_allows_are_evaluated(text):
