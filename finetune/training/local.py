@@ -90,7 +90,8 @@ def load_model(cfg: TrainConfig) -> tuple[Any, Any, Any]:
         layers_to_transform=list(top) if top else None,
         task_type="CAUSAL_LM",
     )
-    model = get_peft_model(model, lora).to(device)  # LoRA weights stay fp32 even on bf16 bases
+    with quiet_libraries():  # peft reads an attribute transformers has deprecated
+        model = get_peft_model(model, lora).to(device)  # LoRA stays fp32 even on bf16 bases
     return model, tokenizer, device
 
 

@@ -293,6 +293,6 @@ def test_several_calls_only_when_allowed():
 
 def test_next_chars_are_exactly_the_live_continuations():
     grammar = CallGrammar()
-    assert grammar.next_chars("takeoff_drone(altitude=12") == frozenset("0123456789)*/-")
+    assert grammar.next_chars("takeoff_drone(altitude=12") == frozenset("0123456789)*/+-")
     assert grammar.next_chars("takeoff_drone(altitude=") == frozenset("123456789")
     assert grammar.next_chars("set_") == frozenset("dbofah")  # drone, battery, obstacle, ...
