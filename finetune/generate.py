@@ -26,6 +26,9 @@ from finetune.quality.verify import Verifier
 from finetune.teachers.invocations import all_combos, combo_key
 from finetune.teachers.mix import COMPOUND_SHARE, CONTEXT_SHARE, quotas
 
+# The command's default recipe for the templates teacher (what `python -m finetune train`'s
+# defaults are measured on, docs/experiments.md); `generate()` itself keeps the mix's own shares.
+RECIPE_SHARES = {"context_share": 0.22, "compound_share": 0.28}
 HELP = "generate verified fine-tuning data (templates offline, or any OpenAI-compatible model)"
 EXAMPLES = """examples:
   python -m finetune generate --teacher templates --n 2500 --seed 7 --out data/
@@ -259,7 +262,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="'templates' (offline, default) or a model name for an OpenAI-compatible server",
     )
     parser.add_argument(
-        "--n", type=int, default=2500, help="examples to keep, train + val (default 2500)"
+        "--n", type=int, default=7000, help="examples to keep, train + val (default 7000)"
     )
     parser.add_argument(
         "--seed",
@@ -295,20 +298,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--value-rejects",
         type=float,
-        default=1.0,
+        default=0.33,
         help="scale the out-of-range and enum-miss rejects: 1 = as weighted, 0 = none, for a "
-        "model whose decoder refuses impossible values itself (default 1)",
+        "model whose decoder refuses impossible values itself (default 0.33)",
     )
     parser.add_argument(
         "--context-share",
         type=float,
-        help=f"share of multi-turn examples, templates teacher only (default {CONTEXT_SHARE})",
+        help="share of multi-turn examples, templates teacher only (default "
+        f"{RECIPE_SHARES['context_share']})",
     )
     parser.add_argument(
         "--compound-share",
         type=float,
-        help=f"share of compound requests (plans of 2-4 calls and their refusals), templates "
-        f"teacher only (default {COMPOUND_SHARE})",
+        help="share of compound requests (plans of 2-4 calls and their refusals), templates "
+        f"teacher only (default {RECIPE_SHARES['compound_share']})",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the stats as JSON instead of tables"
@@ -337,6 +341,10 @@ def run(args: argparse.Namespace) -> int:
             "[red]error:[/] --n must be >= 1, --val-fraction in [0, 1) and --value-rejects >= 0"
         )
         return 2
+    if args.teacher == "templates":
+        for key, value in RECIPE_SHARES.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
     share = args.context_share
     compound = args.compound_share
     if compound is not None and not (

@@ -15,19 +15,15 @@ from finetune.training.loop import train
 
 HELP = "fine-tune: a LoRA adapter on this machine, or an OpenAI fine-tuning job"
 EXAMPLES = """examples:
-  # the shipped adapter (14.6 min on 2 CPU cores with native bf16 and compiled layers; a GPU is used
-  # when present), on the data of `python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33
-  # --out data-13k/`; the budget stops it at step 675 here, so to replay it elsewhere use
-  # --max-steps 675 --schedule-steps 713 --precision bf16 --compile on
-  python -m finetune train --backend local --data data-13k/train.jsonl --val data-13k/val.jsonl \\
-      --out runs/ft-drone --export assets/adapters/drone-lora --seed 43 --lr 1.4e-3 --batch-size 16 \\
-      --ema 0.99 --epochs 1 --layers 12 --eval-every 75 --val-limit 128 --patience 3 --max-minutes 14.5
-  # a quick recipe on the smaller data of `generate --n 5500 --seed 7 --value-rejects 0.33 --out data/`
-  python -m finetune train --backend local --data data/train.jsonl --val data/val.jsonl \\
-      --out runs/ft-new --lr 1e-3 --epochs 1 --layers 12 --eval-every 150 --ema 0.99
+  # the default recipe, on the data of `python -m finetune generate` (data/): one epoch, LoRA on the
+  # top 12 layers, bf16 with compiled layers where the CPU has them, a 13-minute budget
+  python -m finetune train
+  # the shipped recipe (45-minute budget) on 30,000 examples, for the data of `python -m finetune
+  # generate --n 30000 --seed 7 --context-share 0.18 --compound-share 0.26 --out data-plans2/`
+  python -m finetune train --data data-plans2/train.jsonl --val data-plans2/val.jsonl \\
+      --out runs/ft-plans2 --seed 43 --max-minutes 43
   # continue after an interruption (Ctrl-C saves a checkpoint): the same command + --resume
-  python -m finetune train --backend local --data data-13k/train.jsonl --val data-13k/val.jsonl \\
-      --out runs/ft-drone --export assets/adapters/drone-lora --resume
+  python -m finetune train --out runs/ft-local --resume
   # an OpenAI job: checks the file, shows the cost, asks before uploading
   python -m finetune train --backend openai --model gpt-4o-mini-2024-07-18 --data data/train.jsonl
   # resume polling a job started earlier

@@ -88,6 +88,8 @@ def tiny_config(tmp_path: Path, **overrides) -> TrainConfig:
     values = dict(
         data=str(data), val=None, out=str(tmp_path / "run"), epochs=3, batch_size=1, rank=4,
         alpha=8, lr=2e-3, warmup_steps=1, quiet=True, compile="off",
+        # the mechanics under test, not the default recipe: all layers, no averaging, no budget
+        layers=0, ema=0.0, eval_every=0, val_limit=0, patience=2, max_minutes=0.0,
     )  # fmt: skip
     return TrainConfig(**{**values, **overrides})
 
@@ -322,7 +324,8 @@ def test_interrupted_run_resumes_to_the_same_adapter(tmp_path):
     # The same run as a real process, stopped by Ctrl-C (SIGINT) after its first step.
     cut = tiny_config(tmp_path / "b")
     command = [sys.executable, "-m", "finetune", "train", "--val", "", "--quiet"]
-    keys = ("data", "out", "epochs", "batch_size", "rank", "alpha", "lr", "warmup_steps", "compile")
+    keys = ("data", "out", "epochs", "batch_size", "rank", "alpha", "lr", "warmup_steps", "compile",
+            "layers", "ema", "eval_every", "val_limit", "patience", "max_minutes")  # fmt: skip
     for key in keys:
         command += ["--" + key.replace("_", "-"), str(getattr(cut, key))]
     # Ctrl-C as at a terminal, even where this suite runs in the background (a shell starts
