@@ -31,11 +31,12 @@ from finetune.teachers.mix import COMPOUND_SHARE, CONTEXT_SHARE, quotas
 RECIPE_SHARES = {"context_share": 0.22, "compound_share": 0.28}
 HELP = "generate verified fine-tuning data (templates offline, or any OpenAI-compatible model)"
 EXAMPLES = """examples:
-  python -m finetune generate --teacher templates --n 2500 --seed 7 --out data/
-  # the shipped adapter's data: a third of the out-of-range and enum-miss rejects
-  python -m finetune generate --n 13000 --seed 7 --value-rejects 0.33 --out data-13k/
-  # twice the default multi-turn share (it takes the place of positives, not rejects)
-  python -m finetune generate --n 6500 --context-share 0.2 --out data-mt/
+  # the default recipe: 7,000 examples into data/, what `python -m finetune train` reads
+  python -m finetune generate
+  # the 45-minute recipe's size, with more multi-turn (it takes the place of positives)
+  python -m finetune generate --n 30000 --context-share 0.3 --out data-30k/
+  # every out-of-range and enum-miss reject as weighted, for a model without our decoder
+  python -m finetune generate --value-rejects 1 --out data-api/
   python -m finetune generate --teacher gpt-4o --n 600 --per-call 2 --out data-gpt4o/
   python -m finetune generate --teacher local-ft --base-url http://127.0.0.1:8000/v1 --n 200 --out data-x/
 """
@@ -341,12 +342,9 @@ def run(args: argparse.Namespace) -> int:
             "[red]error:[/] --n must be >= 1, --val-fraction in [0, 1) and --value-rejects >= 0"
         )
         return 2
-    if args.teacher == "templates":
-        for key, value in RECIPE_SHARES.items():
-            if getattr(args, key) is None:
-                setattr(args, key, value)
-    share = args.context_share
-    compound = args.compound_share
+    recipe = RECIPE_SHARES if args.teacher == "templates" else {}  # a model teacher: its own
+    share = recipe.get("context_share") if args.context_share is None else args.context_share
+    compound = recipe.get("compound_share") if args.compound_share is None else args.compound_share
     if compound is not None and not (
         0 <= compound < 1 and (compound == 0 or args.teacher == "templates")
     ):
@@ -383,8 +381,7 @@ def run(args: argparse.Namespace) -> int:
         result = generate(
             teacher, args.n, args.seed, val_fraction=args.val_fraction, index=index,
             progress=lambda done, total: bar.update(task, completed=done),
-            value_rejects=args.value_rejects, context_share=args.context_share,
-            compound_share=args.compound_share,
+            value_rejects=args.value_rejects, context_share=share, compound_share=compound,
         )  # fmt: skip
     if not result.samples:
         console.print("[red]error:[/] no example passed verification; nothing written")

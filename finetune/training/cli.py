@@ -122,7 +122,8 @@ def _missing_files(args: argparse.Namespace) -> str | None:
         return None  # polling a job reads no file
     for what, path in (("training data", args.data), ("validation data", args.val)):
         if path and not Path(path).is_file():
-            return f"{what} not found: {path}"
+            hint = " (python -m finetune generate writes data/)" if path.startswith("data/") else ""
+            return f"{what} not found: {path}{hint}"
     return None
 
 

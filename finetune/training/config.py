@@ -27,9 +27,7 @@ class TrainConfig:
     out: str = "runs/ft-local"  # run folder: adapter/, checkpoint/, log.jsonl
     export: str | None = None  # also copy the final adapter here (assets/adapters/drone-lora)
     base: str | None = None  # None: embedded Gemma 3 270M; or a transformers folder / GGUF file
-    max_tokens: int = (
-        320  # longest example accepted; ours are ~30-120, a state line and 4 calls ~270
-    )
+    max_tokens: int = 320  # longest example accepted; 4 calls and a state line take ~270
     max_examples: int = 0  # 0 = all; N trains on a seeded sample of N (to fit a time budget)
     state_line: bool = False  # open multi-turn prompts with the drone's state (copilot/drone_state)
     # LoRA -----------------------------------------------------------------------------------
@@ -45,15 +43,13 @@ class TrainConfig:
         "up_proj",
         "down_proj",
     )
-    layers: int = (
-        12  # LoRA on the top N decoder layers only (0 = all 18): backward stops below them
-    )
+    layers: int = 12  # LoRA on the top N of the 18 decoder layers (0 = all): backward stops there
     head: str = "grammar"  # softmax over the tokens a call can contain (as decoded), or "full"
     precision: str = "auto"  # "bf16" autocast, "fp32", or "auto": bf16 where the hardware has it
     compile: str = "auto"  # torch.compile each decoder layer: "on", "off", or "auto" (CPU + C++)
     # optimisation ---------------------------------------------------------------------------
     epochs: int = 1  # one pass over generated data: a second repeats what the first taught
-    batch_size: int = 16  # 16 sequences of ~40 tokens: ~1.3 s a step on 2 cores in bf16
+    batch_size: int = 16  # 16 sequences of ~40 tokens: 1.3-2 s a step on 2 cores in bf16
     lr: float = 1.4e-3  # LoRA on 12 layers tolerates a high rate (docs/experiments.md)
     warmup_steps: int = 10  # linear warm-up, then cosine decay to min_lr_ratio * lr
     min_lr_ratio: float = 0.1
